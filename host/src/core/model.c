@@ -1,0 +1,224 @@
+/* Model loading: safetensors validation, tensor access, BatchNorm folding. */
+#include "core/model.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int fnrt_model_has(const fnrt_model *m, const char *name)
+{
+    return fnrt_safetensors_find(m->st, name) != NULL;
+}
+
+fnrt_status fnrt_model_tensor(const fnrt_model *m, const char *name, int ndim,
+                              const int64_t *expect, float **data, fnrt_shape *shape)
+{
+    const fnrt_st_tensor *t = fnrt_safetensors_find(m->st, name);
+    if (!t)
+        return fnrt_error(FNRT_ERR_MODEL, "model %s: tensor '%s' is missing (is this a %s model?)",
+                          m->path, name, m->architecture);
+    if (t->dtype != FNRT_DT_F32 && t->dtype != FNRT_DT_F16 && t->dtype != FNRT_DT_BF16)
+        return fnrt_error(FNRT_ERR_MODEL, "model %s: tensor '%s' has dtype %s (need F32, F16 or BF16)",
+                          m->path, name, fnrt_dtype_str(t->dtype));
+    if (t->ndim != ndim)
+        return fnrt_error(FNRT_ERR_MODEL, "model %s: tensor '%s' has %d dimensions, expected %d",
+                          m->path, name, t->ndim, ndim);
+    for (int k = 0; k < ndim; k++)
+        if (t->shape[k] <= 0 || (expect && expect[k] >= 0 && t->shape[k] != expect[k]))
+            return fnrt_error(FNRT_ERR_MODEL,
+                              "model %s: tensor '%s' has size %lld in dimension %d, expected %lld",
+                              m->path, name, (long long)t->shape[k], k,
+                              (long long)(expect ? expect[k] : 1));
+    float *buf = malloc((size_t)t->n_elems * sizeof(float));
+    if (!buf)
+        return fnrt_error(FNRT_ERR_NOMEM, "model %s: no memory for tensor '%s'", m->path, name);
+    fnrt_status st = fnrt_safetensors_read_f32(m->st, t, buf, (size_t)t->n_elems);
+    if (st != FNRT_OK) {
+        free(buf);
+        return st;
+    }
+    for (uint64_t i = 0; i < t->n_elems; i++)
+        if (!isfinite(buf[i])) {
+            free(buf);
+            return fnrt_error(FNRT_ERR_MODEL, "model %s: tensor '%s' holds a non-finite value",
+                              m->path, name);
+        }
+    if (shape) {
+        shape->ndim = ndim;
+        for (int k = 0; k < 4; k++)
+            shape->dims[k] = k < ndim ? t->shape[k] : 0;
+    }
+    *data = buf;
+    return FNRT_OK;
+}
+
+fnrt_status fnrt_model_conv_params(fnrt_model *m, const char *prefix, const char *bn_prefix,
+                                   int transposed, int *w_id, int *b_id)
+{
+    char name[256];
+    float *w = NULL, *b = NULL, *bn[4] = {NULL, NULL, NULL, NULL};
+    fnrt_shape ws, bs;
+    fnrt_status st;
+
+    snprintf(name, sizeof name, "%s.weight", prefix);
+    if ((st = fnrt_model_tensor(m, name, 4, NULL, &w, &ws)) != FNRT_OK)
+        goto fail;
+    int64_t co = transposed ? ws.dims[1] : ws.dims[0];
+    int64_t ci = transposed ? ws.dims[0] : ws.dims[1];
+    int64_t kk = ws.dims[2] * ws.dims[3];
+    int64_t one[1] = {co};
+    snprintf(name, sizeof name, "%s.bias", prefix);
+    if (fnrt_model_has(m, name) && (st = fnrt_model_tensor(m, name, 1, one, &b, &bs)) != FNRT_OK)
+        goto fail;
+
+    if (bn_prefix) {
+        static const char *const parts[4] = {"weight", "bias", "running_mean", "running_var"};
+        for (int k = 0; k < 4; k++) {
+            snprintf(name, sizeof name, "%s.%s", bn_prefix, parts[k]);
+            if ((st = fnrt_model_tensor(m, name, 1, one, &bn[k], NULL)) != FNRT_OK)
+                goto fail;
+        }
+        if (!b && !(b = calloc((size_t)co, sizeof(float)))) {
+            st = fnrt_error(FNRT_ERR_NOMEM, "model %s: out of memory", m->path);
+            goto fail;
+        }
+        for (int64_t o = 0; o < co; o++) {
+            if (bn[3][o] < 0.0f) {
+                st = fnrt_error(FNRT_ERR_MODEL, "model %s: '%s.running_var' is negative",
+                                m->path, bn_prefix);
+                goto fail;
+            }
+            double scale = (double)bn[0][o] / sqrt((double)bn[3][o] + (double)m->bn_eps);
+            b[o] = (float)(((double)b[o] - bn[2][o]) * scale + bn[1][o]);
+            for (int64_t i = 0; i < ci; i++)
+                for (int64_t k = 0; k < kk; k++) {
+                    size_t j = transposed ? (size_t)((i * co + o) * kk + k)
+                                          : (size_t)((o * ci + i) * kk + k);
+                    w[j] = (float)(w[j] * scale);
+                }
+        }
+        bs.ndim = 1;
+        bs.dims[0] = co;
+    }
+    for (int k = 0; k < 4; k++)
+        free(bn[k]);
+
+    *w_id = fnrt_graph_param(&m->graph, prefix, &ws, w);
+    if (b) {
+        snprintf(name, sizeof name, "%s.bias", prefix);
+        *b_id = fnrt_graph_param(&m->graph, name, &bs, b);
+    } else {
+        *b_id = -1;
+    }
+    return m->graph.status;
+
+fail:
+    free(w);
+    free(b);
+    for (int k = 0; k < 4; k++)
+        free(bn[k]);
+    if (m->graph.status == FNRT_OK)
+        m->graph.status = st;
+    return st;
+}
+
+fnrt_status fnrt_model_load(const char *path, fnrt_model **out)
+{
+    fnrt_status st;
+    if (!path || !out)
+        return fnrt_error(FNRT_ERR_INVALID_ARG, "fnrt_model_load: NULL argument");
+    fnrt_model *m = calloc(1, sizeof *m);
+    if (!m)
+        return fnrt_error(FNRT_ERR_NOMEM, "out of memory");
+    fnrt_graph_init(&m->graph);
+    m->bn_eps = 1e-5f;
+    if (!(m->path = strdup(path))) {
+        st = fnrt_error(FNRT_ERR_NOMEM, "out of memory");
+        goto fail;
+    }
+    if ((st = fnrt_safetensors_open(path, NULL, &m->st)) != FNRT_OK)
+        goto fail;
+
+    for (size_t i = 0; i < fnrt_safetensors_count(m->st); i++) {
+        const fnrt_st_tensor *t = fnrt_safetensors_at(m->st, i);
+        m->n_params += t->n_elems;
+    }
+    const char *eps = fnrt_safetensors_meta(m->st, "bn_eps");
+    if (eps) {
+        char *end;
+        double v = strtod(eps, &end);
+        if (end == eps || *end || !(v > 0.0 && v < 1.0)) {
+            st = fnrt_error(FNRT_ERR_MODEL, "model %s: metadata bn_eps='%s' is not a small "
+                            "positive number", path, eps);
+            goto fail;
+        }
+        m->bn_eps = (float)v;
+    }
+
+    const char *arch = fnrt_safetensors_meta(m->st, "architecture");
+    if (!arch && fnrt_model_has(m, "coarse.conv1.weight"))
+        arch = "fnr2r";
+    if (!arch) {
+        st = fnrt_error(FNRT_ERR_MODEL, "model %s: no 'architecture' in the metadata and no "
+                        "known tensor names (convert checkpoints with tools/fnrt-convert.py)",
+                        path);
+        goto fail;
+    }
+    snprintf(m->architecture, sizeof m->architecture, "%s", arch);
+    if (strcmp(arch, "fnr2r") == 0) {
+        st = fnrt_fnr2r_build(m);
+    } else {
+        st = fnrt_error(FNRT_ERR_UNSUPPORTED, "model %s: unknown architecture '%s' (known: fnr2r)",
+                        path, arch);
+    }
+    if (st != FNRT_OK)
+        goto fail;
+    *out = m;
+    return FNRT_OK;
+
+fail:
+    fnrt_model_free(m);
+    return st;
+}
+
+void fnrt_model_free(fnrt_model *m)
+{
+    if (!m)
+        return;
+    fnrt_graph_free(&m->graph);
+    fnrt_safetensors_close(m->st);
+    free(m->path);
+    free(m);
+}
+
+void fnrt_model_get_info(const fnrt_model *m, fnrt_model_info *info)
+{
+    memset(info, 0, sizeof *info);
+    info->architecture = m->architecture;
+    info->input_size = m->graph.input_size;
+    info->n_params = m->n_params;
+    info->n_ops = (uint64_t)m->graph.n_ops;
+    double macs = 0.0;
+    for (int i = 0; i < m->graph.n_ops; i++)
+        macs += fnrt_op_macs(&m->graph.ops[i]);
+    info->gflop = 2.0 * macs * 1e-9;
+}
+
+int fnrt_model_stage_info(const fnrt_model *m, int i, const char **name, double *gflop,
+                          uint64_t *n_ops)
+{
+    if (i < 0 || i >= m->graph.n_stages)
+        return 0;
+    const fnrt_stage *s = &m->graph.stages[i];
+    double macs = 0.0;
+    for (int k = s->first_op; k < s->first_op + s->n_ops; k++)
+        macs += fnrt_op_macs(&m->graph.ops[k]);
+    if (name)
+        *name = s->name;
+    if (gflop)
+        *gflop = 2.0 * macs * 1e-9;
+    if (n_ops)
+        *n_ops = (uint64_t)s->n_ops;
+    return 1;
+}

@@ -1,0 +1,272 @@
+/* fnrt - 2-D convolution (FNRT_OP_CONV2D), semantics in host/include/fnrt/fnrt-backend.h.
+ *
+ * Design (aimed at CPUs running PoCL, valid on any OpenCL 1.2 device):
+ *   - One work-item computes OB output channels x PW consecutive output pixels of one row.
+ *     The PW pixels are one vector (float16 by default) and there are OB vector
+ *     accumulators, one per output channel: each tap (i,u,v) is one vector load of PW input
+ *     pixels (act_in applied once to the vector) and OB FMAs with a broadcast weight, so
+ *     the inner loop is straight vector FMAs rather than a scalar reduction (which PoCL's
+ *     work-item loop vectoriser cannot speed up).
+ *   - Weights are re-packed on the device (fnrt_conv2d_pack) from the canonical
+ *     (Co,Ci,kh,kw) layout into channel blocks wp[ceil(Co/OB)][Ci][kh][kw][OB] (zero past Co),
+ *     so the OB weights of one tap are adjacent; the host re-packs whenever the weight
+ *     buffer was written (by buf_write or by an op such as modulate).
+ *   - The 1-D global index is decoded as (output-channel block fastest, then pixel block,
+ *     then row): neighbouring work-items reuse the same input rows from cache.
+ *   - Kernel sizes the networks use are instantiated with compile-time kh/kw/stride
+ *     (fnrt_conv2d_k3s1 etc.) so the tap loops unroll; fnrt_conv2d takes them at run time.
+ *   - Outputs narrower than PW would leave lanes idle: the host then gathers the taps once
+ *     (fnrt_conv2d_im2col) and runs fnrt_conv2d_k1s1 as a GEMM over the flattened output
+ *     plane (also used per stride phase by narrow deconvolutions, see deconv.cl).
+ *   - act_in TANH is not fused: the host applies it first (fnrt_act_apply).
+ * Compiles on its own with any OpenCL C 1.2 compiler; tunables come in as -D defines.
+ */
+#ifndef FNRT_CONV_OB
+#define FNRT_CONV_OB 16 /* output channels per work-item (accumulators): 1..32 */
+#endif
+#ifndef FNRT_CONV_PW
+#define FNRT_CONV_PW 16 /* output pixels per work-item = vector width: 2, 4, 8 or 16 */
+#endif
+
+#if FNRT_CONV_PW == 16
+typedef float16 pxvec;
+typedef int16 pxmask;
+#define PX_LOAD vload16
+#define PX_STORE vstore16
+#elif FNRT_CONV_PW == 8
+typedef float8 pxvec;
+typedef int8 pxmask;
+#define PX_LOAD vload8
+#define PX_STORE vstore8
+#elif FNRT_CONV_PW == 4
+typedef float4 pxvec;
+typedef int4 pxmask;
+#define PX_LOAD vload4
+#define PX_STORE vstore4
+#elif FNRT_CONV_PW == 2
+typedef float2 pxvec;
+typedef int2 pxmask;
+#define PX_LOAD vload2
+#define PX_STORE vstore2
+#else
+#error "FNRT_CONV_PW must be 2, 4, 8 or 16"
+#endif
+#if FNRT_CONV_OB < 1 || FNRT_CONV_OB > 32
+#error "FNRT_CONV_OB must be 1..32"
+#endif
+
+#define OB FNRT_CONV_OB
+#define PW FNRT_CONV_PW
+
+#ifdef __clang__
+/* the unroll hints cannot apply to the run-time-sized generic kernel: no warning for it */
+#pragma clang diagnostic ignored "-Wpass-failed"
+#endif
+
+/* fnrt_act values */
+#define ACT_NONE 0
+#define ACT_RELU 1
+#define ACT_LEAKY 2
+#define ACT_TANH 3
+
+/* PW input values row[c + j*S], j = 0..PW-1, zero outside [0, w).  One or two vector loads
+ * when the span is inside the row (S 1 or 2), element by element near the borders. */
+static inline __attribute__((always_inline)) pxvec conv_load_px(__global const float *row, int c, int w, const int S)
+{
+    if (c >= 0 && c + PW * S <= w) {
+        if (S == 1)
+            return PX_LOAD(0, row + c);
+        if (S == 2) {
+            pxvec lo = PX_LOAD(0, row + c), hi = PX_LOAD(0, row + c + PW);
+            return (pxvec)(lo.even, hi.even);
+        }
+    }
+    float t[PW];
+#pragma unroll
+    for (int j = 0; j < PW; j++) {
+        int cc = c + j * S;
+        float v = row[clamp(cc, 0, w - 1)];
+        t[j] = (cc >= 0 && cc < w) ? v : 0.0f;
+    }
+    return PX_LOAD(0, t);
+}
+
+/* act_in fused as "x >= 0 ? x : slope*x" (NONE: slope 1, RELU: 0, LEAKY: alpha). */
+static inline __attribute__((always_inline)) pxvec conv_act_in(pxvec x, float slope)
+{
+    return select(x * slope, x, isgreaterequal(x, (pxvec)(0.0f)));
+}
+
+static inline __attribute__((always_inline)) pxvec conv_act_out(pxvec x, int act, float alpha)
+{
+    if (act == ACT_RELU)
+        return select((pxvec)(0.0f), x, isgreater(x, (pxvec)(0.0f)));
+    if (act == ACT_LEAKY)
+        return select(x * alpha, x, isgreaterequal(x, (pxvec)(0.0f)));
+    if (act == ACT_TANH)
+        return tanh(x);
+    return x;
+}
+
+/* Packs w[Co][Ci][kh][kw] into wp[ceil(Co/OB)][Ci][kh][kw][OB]; one work-item per packed
+ * element (n = ceil(Co/OB)*Ci*kh*kw*OB). */
+__kernel void fnrt_conv2d_pack(__global const float *w, __global float *wp, int co, int ci,
+                               int khw, int n)
+{
+    int idx = get_global_id(0);
+    if (idx >= n)
+        return;
+    int k = idx % OB;
+    int rest = idx / OB; /* ((ob*ci + i)*kh + u)*kw + v */
+    int per_ob = ci * khw;
+    int ob = rest / per_ob, within = rest % per_ob;
+    int o = ob * OB + k;
+    wp[idx] = o < co ? w[(size_t)o * per_ob + within] : 0.0f;
+}
+
+/* For outputs narrower than PW (deep layers), the conv runs as a 1x1 conv over the
+ * flattened output plane: col[(i*kh + u)*kw + v][pix] = act_in(x[i, p*s-pad+u, q*s-pad+v])
+ * for pix = p*wo + q < ho*wo, zero up to the padded row length pp (a multiple of PW).
+ * n = ci*kh*kw*pp. */
+__kernel void fnrt_conv2d_im2col(__global const float *x, __global float *col, int h, int w,
+                                 int ho, int wo, int kh, int kw, int stride, int pad,
+                                 float slope_in, int pp, int n)
+{
+    int idx = get_global_id(0);
+    if (idx >= n)
+        return;
+    int pix = idx % pp;
+    int t = idx / pp;
+    int v = t % kw;
+    t /= kw;
+    int u = t % kh;
+    int i = t / kh;
+    float val = 0.0f;
+    if (pix < ho * wo) {
+        int r = (pix / wo) * stride - pad + u, c = (pix % wo) * stride - pad + v;
+        if (r >= 0 && r < h && c >= 0 && c < w) {
+            val = x[((size_t)i * h + r) * w + c];
+            val = val >= 0.0f ? val : slope_in * val;
+        }
+    }
+    col[idx] = val;
+}
+
+/* Output addressing.  Direct mode (gemm = 0): y[o][p][q].  GEMM mode (gemm = 1, set by the
+ * host for im2col input, where h = ho = 1): output pixel m of channel o goes to
+ * y[o*y_cs + y_off + (m / y_w)*y_rs + (m % y_w)*y_xs], which lets a deconvolution phase write
+ * its strided sub-grid; work-items sharing weights are then adjacent. */
+static inline __attribute__((always_inline)) void conv_core(__global const float *x, __global const float *wp,
+                      __global const float *bias, __global const float *res,
+                      __global float *y, int ci, int h, int w, int co, int ho, int wo, int pad,
+                      float slope_in, int act_out, float alpha_out, int has_bias, int has_res,
+                      int gemm, int y_cs, int y_off, int y_w, int y_rs, int y_xs,
+                      const int KH, const int KW, const int S)
+{
+    int gid = get_global_id(0);
+    int nob = (co + OB - 1) / OB, nqb = (wo + PW - 1) / PW;
+    int ob, qb, p;
+    if (gemm) {
+        qb = gid % nqb;
+        ob = gid / nqb;
+        p = ob >= nob ? ho : 0;
+    } else { /* direct: work-items sharing input rows are adjacent */
+        ob = gid % nob;
+        int t = gid / nob;
+        qb = t % nqb;
+        p = t / nqb;
+    }
+    if (p >= ho)
+        return;
+    int q0 = qb * PW;
+    int c0 = q0 * S - pad;
+
+    pxvec acc[OB];
+#pragma unroll
+    for (int k = 0; k < OB; k++)
+        acc[k] = (pxvec)(0.0f);
+
+    __global const float *wb = wp + (size_t)ob * ci * KH * KW * OB;
+    for (int i = 0; i < ci; i++) {
+        __global const float *xi = x + (size_t)i * h * w;
+        __global const float *wi = wb + (size_t)i * KH * KW * OB;
+#pragma unroll
+        for (int u = 0; u < KH; u++) {
+            int r = p * S - pad + u;
+            if (r < 0 || r >= h)
+                continue;
+            __global const float *row = xi + (size_t)r * w;
+#pragma unroll
+            for (int v = 0; v < KW; v++) {
+                pxvec xv = conv_act_in(conv_load_px(row, c0 + v, w, S), slope_in);
+                __global const float *wk = wi + (u * KW + v) * OB;
+#pragma unroll
+                for (int k = 0; k < OB; k++)
+                    acc[k] = fma((pxvec)(wk[k]), xv, acc[k]);
+            }
+        }
+    }
+
+    int nq = min(PW, wo - q0);
+#pragma unroll
+    for (int k = 0; k < OB; k++) {
+        int o = ob * OB + k;
+        if (o >= co)
+            break;
+        pxvec v = conv_act_out(acc[k] + (has_bias ? bias[o] : 0.0f), act_out, alpha_out);
+        size_t base = gemm ? (size_t)o * y_cs + y_off : ((size_t)o * ho + p) * wo;
+        int contiguous = !gemm || (y_xs == 1 && y_rs == y_w);
+        if (contiguous && nq == PW) {
+            if (has_res)
+                v += PX_LOAD(0, res + base + q0);
+            PX_STORE(v, 0, y + base + q0);
+        } else {
+            float tv[PW];
+            PX_STORE(v, 0, tv);
+            for (int j = 0; j < nq; j++) {
+                int m = q0 + j;
+                size_t idx = contiguous ? base + m
+                                        : base + (size_t)(m / y_w) * y_rs + (size_t)(m % y_w) * y_xs;
+                y[idx] = has_res ? tv[j] + res[idx] : tv[j];
+            }
+        }
+    }
+}
+
+/* Arguments shared by every conv2d kernel: x, packed w (from element wp_off on), bias, res, y
+ * (bias/res are dummies when has_bias/has_res are 0), the shapes, the fused activations and
+ * the output addressing of conv_core. */
+#define CONV_ARGS                                                                              \
+    __global const float *x, __global const float *wp, int wp_off,                             \
+        __global const float *bias, __global const float *res, __global float *y, int ci,      \
+        int h, int w, int co, int ho, int wo, int pad, float slope_in, int act_out,            \
+        float alpha_out, int has_bias, int has_res, int gemm, int y_cs, int y_off, int y_w,    \
+        int y_rs, int y_xs
+#define CONV_PASS                                                                              \
+    x, wp + wp_off, bias, res, y, ci, h, w, co, ho, wo, pad, slope_in, act_out, alpha_out,     \
+        has_bias, has_res, gemm, y_cs, y_off, y_w, y_rs, y_xs
+
+__kernel void fnrt_conv2d(CONV_ARGS, int kh, int kw, int stride)
+{
+    conv_core(CONV_PASS, kh, kw, stride);
+}
+
+__kernel void fnrt_conv2d_k1s1(CONV_ARGS)
+{
+    conv_core(CONV_PASS, 1, 1, 1);
+}
+
+__kernel void fnrt_conv2d_k3s1(CONV_ARGS)
+{
+    conv_core(CONV_PASS, 3, 3, 1);
+}
+
+__kernel void fnrt_conv2d_k4s2(CONV_ARGS)
+{
+    conv_core(CONV_PASS, 4, 4, 2);
+}
+
+__kernel void fnrt_conv2d_k5s2(CONV_ARGS)
+{
+    conv_core(CONV_PASS, 5, 5, 2);
+}

@@ -1,0 +1,264 @@
+/* fnrt - transposed 2-D convolution (FNRT_OP_DECONV2D), semantics in fnrt-backend.h.
+ *
+ * Gather form split into stride phases: an output pixel (p,q) only receives taps u, v with
+ * (p + pad - u) % s == 0 and (q + pad - v) % s == 0, i.e. u = php + s*t for its row phase
+ * php = (p + pad) % s (likewise v), reading input pixel ((p+pad-u)/s, (q+pad-v)/s).
+ * A work-item takes OB output channels x PW output columns of one row that share the same
+ * column phase (q = q0 + s*m), so they use the same taps and read PW consecutive input
+ * columns per tap: one vector load, OB vector FMAs with broadcast weights (as conv.cl).
+ * Weights are re-packed on the device (fnrt_deconv2d_pack) from PyTorch's (Ci,Co,kh,kw)
+ * into wp[ceil(Co/OB)][Ci][kh][kw][OB].  fnrt_deconv2d_k4s2 has compile-time kernel size
+ * and stride; fnrt_deconv2d takes them at run time.
+ * Narrow outputs (phase width < PW) go another way: per phase, fnrt_deconv2d_im2col gathers
+ * the taps of the phase's output sub-grid and conv.cl's fnrt_conv2d_k1s1 runs as a GEMM with
+ * per-phase packed weights (fnrt_deconv2d_pack_phases), writing the strided sub-grid.
+ * Compiles on its own with any OpenCL C 1.2 compiler; tunables come in as -D defines.
+ */
+#ifndef FNRT_CONV_OB
+#define FNRT_CONV_OB 16 /* output channels per work-item (accumulators): 1..32 */
+#endif
+#ifndef FNRT_CONV_PW
+#define FNRT_CONV_PW 16 /* output pixels per work-item = vector width: 2, 4, 8 or 16 */
+#endif
+
+#if FNRT_CONV_PW == 16
+typedef float16 pxvec;
+typedef int16 pxmask;
+#define PX_LOAD vload16
+#define PX_STORE vstore16
+#elif FNRT_CONV_PW == 8
+typedef float8 pxvec;
+typedef int8 pxmask;
+#define PX_LOAD vload8
+#define PX_STORE vstore8
+#elif FNRT_CONV_PW == 4
+typedef float4 pxvec;
+typedef int4 pxmask;
+#define PX_LOAD vload4
+#define PX_STORE vstore4
+#elif FNRT_CONV_PW == 2
+typedef float2 pxvec;
+typedef int2 pxmask;
+#define PX_LOAD vload2
+#define PX_STORE vstore2
+#else
+#error "FNRT_CONV_PW must be 2, 4, 8 or 16"
+#endif
+#if FNRT_CONV_OB < 1 || FNRT_CONV_OB > 32
+#error "FNRT_CONV_OB must be 1..32"
+#endif
+
+#define OB FNRT_CONV_OB
+#define PW FNRT_CONV_PW
+
+#ifdef __clang__
+/* the unroll hints cannot apply to the run-time-sized generic kernel: no warning for it */
+#pragma clang diagnostic ignored "-Wpass-failed"
+#endif
+
+/* fnrt_act values */
+#define ACT_NONE 0
+#define ACT_RELU 1
+#define ACT_LEAKY 2
+#define ACT_TANH 3
+
+/* PW input values row[c + j*S], j = 0..PW-1, zero outside [0, w).  One or two vector loads
+ * when the span is inside the row (S 1 or 2), element by element near the borders. */
+static inline __attribute__((always_inline)) pxvec deconv_load_px(__global const float *row, int c, int w, const int S)
+{
+    if (c >= 0 && c + PW * S <= w) {
+        if (S == 1)
+            return PX_LOAD(0, row + c);
+        if (S == 2) {
+            pxvec lo = PX_LOAD(0, row + c), hi = PX_LOAD(0, row + c + PW);
+            return (pxvec)(lo.even, hi.even);
+        }
+    }
+    float t[PW];
+#pragma unroll
+    for (int j = 0; j < PW; j++) {
+        int cc = c + j * S;
+        float v = row[clamp(cc, 0, w - 1)];
+        t[j] = (cc >= 0 && cc < w) ? v : 0.0f;
+    }
+    return PX_LOAD(0, t);
+}
+
+/* act_in fused as "x >= 0 ? x : slope*x" (NONE: slope 1, RELU: 0, LEAKY: alpha). */
+static inline __attribute__((always_inline)) pxvec deconv_act_in(pxvec x, float slope)
+{
+    return select(x * slope, x, isgreaterequal(x, (pxvec)(0.0f)));
+}
+
+static inline __attribute__((always_inline)) pxvec deconv_act_out(pxvec x, int act, float alpha)
+{
+    if (act == ACT_RELU)
+        return select((pxvec)(0.0f), x, isgreater(x, (pxvec)(0.0f)));
+    if (act == ACT_LEAKY)
+        return select(x * alpha, x, isgreaterequal(x, (pxvec)(0.0f)));
+    if (act == ACT_TANH)
+        return tanh(x);
+    return x;
+}
+
+/* Packs w[Ci][Co][kh][kw] into wp[ceil(Co/OB)][Ci][kh][kw][OB]. */
+__kernel void fnrt_deconv2d_pack(__global const float *w, __global float *wp, int co, int ci,
+                                 int khw, int n)
+{
+    int idx = get_global_id(0);
+    if (idx >= n)
+        return;
+    int k = idx % OB;
+    int rest = idx / OB; /* ((ob*ci + i)*kh + u)*kw + v */
+    int per_ob = ci * khw;
+    int ob = rest / per_ob, within = rest % per_ob;
+    int i = within / khw, uv = within % khw;
+    int o = ob * OB + k;
+    wp[idx] = o < co ? w[((size_t)i * co + o) * khw + uv] : 0.0f;
+}
+
+/* Per-phase packing for the GEMM path: wp[ph][ceil(Co/OB)][Ci][tu][tv][OB] with phase
+ * ph = php*s + phq, taps u = php + s*tu, v = phq + s*tv (tu < nt, tv < nt, nt = ceil(k/s));
+ * taps past the kernel are zero.  n = s*s*ceil(Co/OB)*Ci*nt*nt*OB. */
+__kernel void fnrt_deconv2d_pack_phases(__global const float *w, __global float *wp, int co,
+                                        int ci, int kh, int kw, int s, int nt, int n)
+{
+    int idx = get_global_id(0);
+    if (idx >= n)
+        return;
+    int k = idx % OB;
+    int t = idx / OB;
+    int tv = t % nt;
+    t /= nt;
+    int tu = t % nt;
+    t /= nt;
+    int i = t % ci;
+    t /= ci;
+    int nob = (co + OB - 1) / OB;
+    int ob = t % nob;
+    int ph = t / nob;
+    int u = ph / s + s * tu, v = ph % s + s * tv;
+    int o = ob * OB + k;
+    wp[idx] = (o < co && u < kh && v < kw) ? w[(((size_t)i * co + o) * kh + u) * kw + v] : 0.0f;
+}
+
+/* Taps of phase (php, phq) for its output sub-grid of hs x ws pixels (rows p0 + s*a, columns
+ * q0 + s*b): col[(i*nt + tu)*nt + tv][a*ws + b] = act_in(x[i][(p+pad-u)/s][(q+pad-v)/s]),
+ * zero outside the input or the kernel and up to the padded row length pp. */
+__kernel void fnrt_deconv2d_im2col(__global const float *x, __global float *col, int h, int w,
+                                   int kh, int kw, int s, int pad, int nt, int php, int phq,
+                                   int p0, int q0, int hs, int ws, float slope_in, int pp, int n)
+{
+    int idx = get_global_id(0);
+    if (idx >= n)
+        return;
+    int m = idx % pp;
+    int t = idx / pp;
+    int tv = t % nt;
+    t /= nt;
+    int tu = t % nt;
+    int i = t / nt;
+    float val = 0.0f;
+    int u = php + s * tu, v = phq + s * tv;
+    if (m < hs * ws && u < kh && v < kw) {
+        int p = p0 + s * (m / ws), q = q0 + s * (m % ws);
+        int r = (p + pad - u) / s, c = (q + pad - v) / s; /* exact divisions */
+        if (r >= 0 && r < h && c >= 0 && c < w) {
+            val = x[((size_t)i * h + r) * w + c];
+            val = val >= 0.0f ? val : slope_in * val;
+        }
+    }
+    col[idx] = val;
+}
+
+static inline __attribute__((always_inline)) void deconv_core(__global const float *x, __global const float *wp,
+                        __global const float *bias, __global float *y, int ci, int h, int w,
+                        int co, int ho, int wo, int pad, float slope_in, int act_out,
+                        float alpha_out, int has_bias, const int KH, const int KW, const int S)
+{
+    int gid = get_global_id(0);
+    int nob = (co + OB - 1) / OB;
+    int nqb_ph = ((wo + S - 1) / S + PW - 1) / PW; /* column blocks per phase */
+    int nqb = S * nqb_ph;
+    int ob = gid % nob;
+    int t = gid / nob;
+    int qb = t % nqb;
+    int p = t / nqb;
+    if (p >= ho)
+        return;
+    int phq = qb / nqb_ph;
+    int m0 = (qb % nqb_ph) * PW;
+    int q0 = ((phq - pad) % S + S) % S; /* first output column of this phase */
+    int qs = q0 + S * m0;               /* first output column of this work-item */
+    if (qs >= wo)
+        return;
+    int cb = (q0 + pad - phq) / S + m0; /* input column of tap t = 0 for pixel 0 */
+    int php = (p + pad) % S;
+
+    pxvec acc[OB];
+#pragma unroll
+    for (int k = 0; k < OB; k++)
+        acc[k] = (pxvec)(0.0f);
+
+    __global const float *wb = wp + (size_t)ob * ci * KH * KW * OB;
+    for (int i = 0; i < ci; i++) {
+        __global const float *xi = x + (size_t)i * h * w;
+        __global const float *wi = wb + (size_t)i * KH * KW * OB;
+#pragma unroll
+        for (int tu = 0; tu < (KH + S - 1) / S; tu++) {
+            int u = php + S * tu;
+            if (u >= KH)
+                break;
+            int r = (p + pad - u) / S; /* exact: p + pad - u is a multiple of S */
+            if (r < 0 || r >= h)
+                continue;
+            __global const float *row = xi + (size_t)r * w;
+#pragma unroll
+            for (int tv = 0; tv < (KW + S - 1) / S; tv++) {
+                int v = phq + S * tv;
+                if (v >= KW)
+                    break;
+                pxvec xv = deconv_act_in(deconv_load_px(row, cb - tv, w, 1), slope_in);
+                __global const float *wk = wi + (u * KW + v) * OB;
+#pragma unroll
+                for (int k = 0; k < OB; k++)
+                    acc[k] = fma((pxvec)(wk[k]), xv, acc[k]);
+            }
+        }
+    }
+
+    int nq = min(PW, (wo - qs + S - 1) / S);
+#pragma unroll
+    for (int k = 0; k < OB; k++) {
+        int o = ob * OB + k;
+        if (o >= co)
+            break;
+        pxvec v = deconv_act_out(acc[k] + (has_bias ? bias[o] : 0.0f), act_out, alpha_out);
+        __global float *yr = y + ((size_t)o * ho + p) * wo + qs;
+        if (S == 1 && nq == PW) {
+            PX_STORE(v, 0, yr);
+        } else {
+            float tv[PW];
+            PX_STORE(v, 0, tv);
+            for (int j = 0; j < nq; j++)
+                yr[j * S] = tv[j];
+        }
+    }
+}
+
+#define DECONV_ARGS                                                                            \
+    __global const float *x, __global const float *wp, __global const float *bias,             \
+        __global float *y, int ci, int h, int w, int co, int ho, int wo, int pad,              \
+        float slope_in, int act_out, float alpha_out, int has_bias
+#define DECONV_PASS x, wp, bias, y, ci, h, w, co, ho, wo, pad, slope_in, act_out, alpha_out, \
+                    has_bias
+
+__kernel void fnrt_deconv2d(DECONV_ARGS, int kh, int kw, int stride)
+{
+    deconv_core(DECONV_PASS, kh, kw, stride);
+}
+
+__kernel void fnrt_deconv2d_k4s2(DECONV_ARGS)
+{
+    deconv_core(DECONV_PASS, 4, 4, 2);
+}

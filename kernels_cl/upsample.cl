@@ -1,0 +1,45 @@
+/* fnrt - bilinear x2 upsampling (FNRT_OP_UPSAMPLE2X), semantics in fnrt-backend.h.
+ * The source-coordinate arithmetic is the reference backend's, step by step in float, so
+ * that both agree to rounding.  Compiles on its own with any OpenCL C 1.2 compiler.
+ */
+
+/* Source index pair and weight of destination index d when upscaling n -> 2n samples. */
+inline void up_coord(int d, int n, int align_corners, int *i0, int *i1, float *frac)
+{
+    float sc;
+    if (align_corners) {
+        sc = n > 1 ? (float)d * (float)(n - 1) / (float)(2 * n - 1) : 0.0f;
+    } else {
+        sc = ((float)d + 0.5f) * 0.5f - 0.5f;
+        if (sc < 0.0f)
+            sc = 0.0f;
+    }
+    int lo = (int)sc;
+    if (lo > n - 1)
+        lo = n - 1;
+    *i0 = lo;
+    *i1 = lo + 1 < n ? lo + 1 : n - 1;
+    *frac = sc - (float)lo;
+}
+
+/* One work-item per output element; n = C*2H*2W. */
+__kernel void fnrt_upsample2x(__global const float *x, __global float *y, int h, int w,
+                              int align_corners, int n)
+{
+    int idx = get_global_id(0);
+    if (idx >= n)
+        return;
+    int wo = 2 * w, ho = 2 * h;
+    int q = idx % wo;
+    int t = idx / wo;
+    int r = t % ho;
+    int c = t / ho;
+    int r0, r1, q0, q1;
+    float fr, fq;
+    up_coord(r, h, align_corners, &r0, &r1, &fr);
+    up_coord(q, w, align_corners, &q0, &q1, &fq);
+    __global const float *xc = x + (size_t)c * h * w;
+    float top = xc[(size_t)r0 * w + q0] * (1.0f - fq) + xc[(size_t)r0 * w + q1] * fq;
+    float bot = xc[(size_t)r1 * w + q0] * (1.0f - fq) + xc[(size_t)r1 * w + q1] * fq;
+    y[idx] = top * (1.0f - fr) + bot * fr;
+}

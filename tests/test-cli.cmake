@@ -1,0 +1,3 @@
+# The fnrt command line: outputs, exit codes, no partial/overwritten files.
+fnrt_script_test(test_cli COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/test_cli.sh LABELS cli pocl TIMEOUT 600)
+fnrt_script_test(test_fullsize COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/test_fullsize.sh LABELS slow pocl TIMEOUT 1200)

@@ -1,0 +1,4 @@
+# Every op of the OpenCL backend against the reference backend, plus the OpenCL backend's
+# device selection, program cache and error paths (tests/test_ops.c).
+fnrt_check_test(test_ops SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_ops.c
+  LABELS unit ops pocl TIMEOUT 1200)

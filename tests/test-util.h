@@ -1,0 +1,24 @@
+/* Small helpers shared by the Check test programs. */
+#ifndef FNRT_TEST_UTIL_H
+#define FNRT_TEST_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* $FNRT_TEST_DATA/name (tests/data), in a static buffer per call site is NOT safe:
+ * returns a malloc'ed string the caller frees. */
+char *test_data_path(const char *name);
+/* A fresh empty temporary directory (malloc'ed path). */
+char *test_tmpdir(void);
+/* Deterministic pseudo-random floats in [lo,hi) (xorshift, seeded). */
+void test_fill_uniform(float *x, size_t n, uint64_t seed, float lo, float hi);
+/* Largest |a-b| / (atol + rtol*|b|) over n elements; <= 1 means within tolerance. */
+double test_tol_ratio(const float *a, const float *b, size_t n, double atol, double rtol,
+                      size_t *worst_index);
+/* Angular error in degrees between unit normal maps stored planar (3,H,W) or interleaved. */
+void test_angular_error_chw(const float *a, const float *b, size_t n_pixels, double *mean_deg,
+                            double *max_deg);
+/* Reads a whole file (malloc'ed) or NULL. */
+void *test_read_file(const char *path, size_t *n_bytes);
+
+#endif

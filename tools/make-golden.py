@@ -1,0 +1,285 @@
+#!/usr/bin/env python3
+"""Regenerates the committed FNR2R golden data in tests/data (deterministic).
+
+  python3 tools/make-golden.py [--out-dir tests/data] [--keep-tmp DIR] [--verbose]
+
+Steps:
+ (a) Random weights at the "tiny" widths (coarse d=8, VGG 8,16,32,64,64, guide 8,
+     style 32; up outs 64,32,16,8,8) are drawn with random-model.py's initialiser,
+     seed SEED below, and saved IN THE PUBLISHED FORMAT with torch.save into a temporary
+     directory: p1_ckpt_tiny.pkl = plain UShapedNet(inputdim=1, d=8) state_dict with
+     num_batches_tracked; p2_ckpt_tiny.pt = {"model": VGGUnetN256 state_dict} with the
+     encoder.* duplicates of the VGG tensors and num_batches_tracked.
+ (b) tools/fnrt-convert.py converts them (F32 unless --dtype) -> fnr2r-tiny.safetensors
+     (about 4.8 MB: 1.2M parameters, 70% of them in the coarse net's 4x4 kernels).
+ (c) A synthetic 256x256 8-bit RGB "face" (shaded ellipse head, hair, eyes, brows,
+     nose, mouth, neck and shirt on a gradient background, plus fixed low-amplitude
+     noise) -> face-256.png.
+ (d) tools/reference.py (float64) -> fnr2r-tiny-normals.npy and
+     fnr2r-tiny-exemplar.npy, float32 (256,256,3) unit vectors.
+ (e) Prints the minimum pre-normalisation vector norm of both outputs (tanh outputs of
+     the coarse net and of the refiner) and how saturated the tanh outputs are; fails
+     if a minimum norm is <= 1e-2 or the outputs are saturated / near zero.
+Re-running gives byte-identical files (same numpy/torch/PIL versions).
+"""
+
+import argparse
+import hashlib
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections import OrderedDict
+
+import numpy as np
+
+TOOLS = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(TOOLS)
+sys.path.insert(0, TOOLS)
+import fnr2r_layout as layout  # noqa: E402
+
+SEED = 20240917          # weights
+IMAGE_SEED = 7           # image noise
+WIDTHS = layout.TINY
+MIN_NORM = 1e-2
+
+MODEL_NAME = "fnr2r-tiny.safetensors"
+IMAGE_NAME = "face-256.png"
+NORMALS_NAME = "fnr2r-tiny-normals.npy"
+EXEMPLAR_NAME = "fnr2r-tiny-exemplar.npy"
+
+
+def _load_random_model():
+    spec = importlib.util.spec_from_file_location("random_model",
+                                                  os.path.join(TOOLS, "random-model.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+# ----------------------------------------------------------------------------- (a)
+
+def published_state_dicts(widths, seed):
+    """(coarse state_dict, refiner state_dict) as the published classes would save them."""
+    import torch
+    rm = _load_random_model()
+    fnrt = OrderedDict(rm.random_tensors(widths, seed))
+    counts = np.random.Generator(np.random.PCG64(seed + 1))
+
+    def build(prefix, specs):
+        sd = OrderedDict()
+        count_of = {}
+        for t in specs:
+            if t.kind == "bn.count":
+                module = t.name[:-len("." + layout.NBT)]
+                view = layout.encoder_to_view(t.name)
+                key = view[:-len("." + layout.NBT)] if view else module
+                if key not in count_of:
+                    count_of[key] = int(counts.integers(1000, 100000))
+                sd[t.name] = torch.tensor(count_of[key], dtype=torch.int64)
+                continue
+            view = layout.encoder_to_view(t.name) if t.name.startswith("encoder.") else None
+            arr = fnrt[prefix + (view or t.name)]
+            sd[t.name] = torch.from_numpy(arr.copy())
+        return sd
+
+    coarse = build(layout.COARSE_PREFIX, layout.coarse_specs(widths.coarse_d, published=True))
+    refiner = build(layout.REFINER_PREFIX, layout.refiner_specs(widths, published=True))
+    return coarse, refiner
+
+
+# ----------------------------------------------------------------------------- (c)
+
+def _smooth_mask(dist, width):
+    """1 inside (dist < 0), 0 outside, smooth over `width` (in the units of dist)."""
+    t = np.clip(0.5 - dist / width, 0.0, 1.0)
+    return t * t * (3.0 - 2.0 * t)
+
+
+def _ellipse_dist(x, y, cx, cy, ax, ay):
+    """Approximate signed distance (in normalised units) to an ellipse."""
+    r = np.sqrt(((x - cx) / ax) ** 2 + ((y - cy) / ay) ** 2)
+    return (r - 1.0) * min(ax, ay)
+
+
+def face_image(size=256, seed=IMAGE_SEED):
+    """Deterministic synthetic face, uint8 (size, size, 3)."""
+    px = 2.0 / size
+    c = (np.arange(size) + 0.5) * px - 1.0
+    y, x = np.meshgrid(c, c, indexing="ij")  # y down, x right, in [-1, 1]
+    aa = 1.5 * px
+
+    def over(img, colour, mask):
+        m = mask[..., None]
+        return img * (1.0 - m) + colour * m
+
+    # background: vertical blue-grey gradient with a soft horizontal tint
+    top, bottom = np.array([0.16, 0.27, 0.43]), np.array([0.62, 0.66, 0.72])
+    t = ((y + 1.0) / 2.0)[..., None]
+    img = top * (1.0 - t) + bottom * t
+    img = img + 0.06 * np.sin(2.2 * x + 0.5)[..., None] * np.array([0.5, 0.2, -0.3])
+
+    light = np.array([-0.45, -0.55, 0.70])
+    light = light / np.linalg.norm(light)
+
+    def shade(cx, cy, ax, ay):
+        u, v = (x - cx) / ax, (y - cy) / ay
+        nz = np.sqrt(np.clip(1.0 - u * u - v * v, 0.0, 1.0))
+        lam = np.clip(u * light[0] + v * light[1] + nz * light[2], 0.0, 1.0)
+        return (0.30 + 0.75 * lam)[..., None]
+
+    # shirt and neck
+    shirt = _smooth_mask(np.maximum(0.62 - y, np.abs(x) - 0.95 + 0.3 * (y - 0.62)), aa)
+    img = over(img, np.array([0.20, 0.35, 0.62]) * (0.8 + 0.2 * (x[..., None] + 1.0) / 2.0), shirt)
+    neck = _smooth_mask(np.maximum(np.abs(x) - 0.20, np.maximum(0.30 - y, y - 0.75)), aa)
+    skin = np.array([0.88, 0.67, 0.55])
+    img = over(img, skin * shade(0.0, 0.5, 0.35, 0.6) * 0.85, neck)
+
+    # hair behind the head
+    hair_d = _ellipse_dist(x, y, 0.0, -0.10, 0.62, 0.75)
+    hair = _smooth_mask(np.maximum(hair_d, y - 0.15), aa)
+    img = over(img, np.array([0.25, 0.16, 0.10]) * shade(0.0, -0.1, 0.62, 0.75), hair)
+
+    # head
+    hx, hy, ha, hb = 0.0, 0.05, 0.50, 0.66
+    head = _smooth_mask(_ellipse_dist(x, y, hx, hy, ha, hb), aa)
+    s = shade(hx, hy, ha, hb)
+    cheeks = (np.exp(-((x - 0.25) ** 2 + (y - 0.22) ** 2) / 0.012) +
+              np.exp(-((x + 0.25) ** 2 + (y - 0.22) ** 2) / 0.012))[..., None]
+    face_col = skin * s + cheeks * np.array([0.10, -0.04, -0.03])
+    img = over(img, face_col, head)
+
+    # fringe of hair on the forehead
+    fringe = _smooth_mask(np.maximum(_ellipse_dist(x, y, hx, hy, ha, hb),
+                                     y - (-0.32 + 0.06 * np.cos(9.0 * x))), aa)
+    img = over(img, np.array([0.28, 0.18, 0.11]) * s, fringe)
+
+    # eyes, irises, brows
+    for sx in (-1.0, 1.0):
+        ex, ey = 0.19 * sx, -0.05
+        white = _smooth_mask(_ellipse_dist(x, y, ex, ey, 0.10, 0.045), aa)
+        img = over(img, np.array([0.93, 0.92, 0.90]) * s, white)
+        iris = _smooth_mask(np.sqrt((x - ex) ** 2 + (y - ey) ** 2) - 0.038, aa) * white
+        img = over(img, np.array([0.30, 0.45, 0.25]), iris)
+        pupil = _smooth_mask(np.sqrt((x - ex) ** 2 + (y - ey) ** 2) - 0.016, aa)
+        img = over(img, np.array([0.05, 0.05, 0.05]), pupil)
+        brow_y = -0.15 - 0.035 * np.cos((x - ex) / 0.12 * np.pi / 2)
+        brow = _smooth_mask(np.maximum(np.abs(y - brow_y) - 0.016, np.abs(x - ex) - 0.12), aa)
+        img = over(img, np.array([0.22, 0.14, 0.09]), brow)
+
+    # nose: a soft shadow on the unlit side and a highlight on the lit side
+    nose_sh = np.exp(-(((x - 0.035) / 0.035) ** 2 + ((y - 0.14) / 0.11) ** 2))[..., None]
+    nose_hi = np.exp(-(((x + 0.03) / 0.03) ** 2 + ((y - 0.12) / 0.10) ** 2))[..., None]
+    img = img * (1.0 - 0.25 * nose_sh * head[..., None]) + 0.08 * nose_hi * head[..., None]
+
+    # mouth
+    mouth_y = 0.38 + 0.03 * (1.0 - (x / 0.16) ** 2)
+    mouth = _smooth_mask(np.maximum(np.abs(y - mouth_y) - 0.022 * (1.0 - (x / 0.17) ** 2),
+                                    np.abs(x) - 0.16), aa)
+    img = over(img, np.array([0.70, 0.25, 0.28]) * s, mouth)
+
+    rng = np.random.Generator(np.random.PCG64(seed))
+    img = img + rng.normal(0.0, 1.0 / 255.0, img.shape)
+    return np.clip(np.rint(img * 255.0), 0, 255).astype(np.uint8)
+
+
+# ----------------------------------------------------------------------------- main
+
+def _sha(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def _run(cmd):
+    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if r.returncode != 0:
+        sys.stderr.write(r.stdout)
+        raise SystemExit("make-golden: command failed (%d): %s" % (r.returncode, " ".join(cmd)))
+    return r.stdout
+
+
+def _report(label, pre):
+    """pre: (3,H,W) tanh output before normalisation."""
+    norm = np.sqrt((pre.astype(np.float64) ** 2).sum(axis=0))
+    sat = float((np.abs(pre) > 0.99).mean())
+    print("  %-9s min pre-normalisation norm %.4f (max %.4f, mean %.4f); |tanh|>0.99: %.2f%%; "
+          "per-channel std %s" % (label, norm.min(), norm.max(), norm.mean(), 100.0 * sat,
+                                  np.array2string(pre.reshape(3, -1).std(axis=1), precision=3)))
+    ok = True
+    if norm.min() <= MIN_NORM:
+        print("make-golden: %s minimum norm %.3g <= %g" % (label, norm.min(), MIN_NORM), file=sys.stderr)
+        ok = False
+    if sat > 0.05 or pre.reshape(3, -1).std(axis=1).min() < 0.05:
+        print("make-golden: %s output saturated or nearly constant" % label, file=sys.stderr)
+        ok = False
+    return ok
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description="Regenerate the FNR2R golden test data.")
+    ap.add_argument("--out-dir", default=os.path.join(ROOT, "tests", "data"))
+    ap.add_argument("--keep-tmp", metavar="DIR",
+                    help="use DIR for the checkpoints and dumps and keep it")
+    ap.add_argument("--verbose", action="store_true", help="print per-layer RMS values")
+    ap.add_argument("--dtype", choices=("f32", "f16", "bf16"), default="f32",
+                    help="stored weight type of the tiny model (default f32; the committed "
+                         "golden data uses f32)")
+    args = ap.parse_args(argv)
+
+    import torch
+    from PIL import Image
+    torch.set_num_threads(2)
+
+    os.makedirs(args.out_dir, exist_ok=True)
+    if args.keep_tmp:
+        tmp = args.keep_tmp
+        os.makedirs(tmp, exist_ok=True)
+    else:
+        tmp = tempfile.mkdtemp(prefix="fnrt-golden-")
+    try:
+        # (a)
+        coarse, refiner = published_state_dicts(WIDTHS, SEED)
+        p1 = os.path.join(tmp, "p1_ckpt_tiny.pkl")
+        p2 = os.path.join(tmp, "p2_ckpt_tiny.pt")
+        torch.save(coarse, p1)
+        torch.save({"model": refiner}, p2)
+        print("make-golden: published-format checkpoints (%s, seed %d) in %s"
+              % (WIDTHS.describe(), SEED, tmp))
+
+        # (b)
+        model = os.path.join(args.out_dir, MODEL_NAME)
+        sys.stdout.write(_run([sys.executable, os.path.join(TOOLS, "fnrt-convert.py"),
+                               "--coarse", p1, "--refiner", p2, "-o", model, "--force", "--dtype", args.dtype]))
+
+        # (c)
+        image = os.path.join(args.out_dir, IMAGE_NAME)
+        Image.fromarray(face_image(), "RGB").save(image, format="PNG")
+
+        # (d)
+        normals = os.path.join(args.out_dir, NORMALS_NAME)
+        exemplar = os.path.join(args.out_dir, EXEMPLAR_NAME)
+        dump = os.path.join(tmp, "dump")
+        _run([sys.executable, os.path.join(TOOLS, "reference.py"), "-m", model,
+              "--input", image, "--normals", normals, "--exemplar", exemplar, "--dump", dump])
+
+        # (e)
+        if args.verbose:
+            for name in sorted(os.listdir(dump)):
+                a = np.load(os.path.join(dump, name))
+                print("  %-28s %-16s rms %.4f" % (name[:-4], a.shape, np.sqrt((a ** 2).mean())))
+        print("make-golden: output statistics")
+        ok = _report("exemplar", np.load(os.path.join(dump, "coarse.out.npy")))
+        ok = _report("normals", np.load(os.path.join(dump, "refiner.out.npy"))) and ok
+        for path in (model, image, normals, exemplar):
+            print("  %-28s %9d bytes  sha256 %s" % (os.path.basename(path), os.path.getsize(path),
+                                                  _sha(path)))
+        return 0 if ok else 1
+    finally:
+        if not args.keep_tmp:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
