@@ -30,22 +30,18 @@
 
 #if FNRT_CONV_PW == 16
 typedef float16 pxvec;
-typedef int16 pxmask;
 #define PX_LOAD vload16
 #define PX_STORE vstore16
 #elif FNRT_CONV_PW == 8
 typedef float8 pxvec;
-typedef int8 pxmask;
 #define PX_LOAD vload8
 #define PX_STORE vstore8
 #elif FNRT_CONV_PW == 4
 typedef float4 pxvec;
-typedef int4 pxmask;
 #define PX_LOAD vload4
 #define PX_STORE vstore4
 #elif FNRT_CONV_PW == 2
 typedef float2 pxvec;
-typedef int2 pxmask;
 #define PX_LOAD vload2
 #define PX_STORE vstore2
 #else
@@ -54,6 +50,9 @@ typedef int2 pxmask;
 #if FNRT_CONV_OB < 1 || FNRT_CONV_OB > 32
 #error "FNRT_CONV_OB must be 1..32"
 #endif
+
+/* helpers must inline, or the accumulators spill around calls */
+#define INLINE static inline __attribute__((always_inline))
 
 #define OB FNRT_CONV_OB
 #define PW FNRT_CONV_PW
@@ -71,7 +70,7 @@ typedef int2 pxmask;
 
 /* PW input values row[c + j*S], j = 0..PW-1, zero outside [0, w).  One or two vector loads
  * when the span is inside the row (S 1 or 2), element by element near the borders. */
-static inline __attribute__((always_inline)) pxvec conv_load_px(__global const float *row, int c, int w, const int S)
+INLINE pxvec conv_load_px(__global const float *row, int c, int w, const int S)
 {
     if (c >= 0 && c + PW * S <= w) {
         if (S == 1)
@@ -92,12 +91,12 @@ static inline __attribute__((always_inline)) pxvec conv_load_px(__global const f
 }
 
 /* act_in fused as "x >= 0 ? x : slope*x" (NONE: slope 1, RELU: 0, LEAKY: alpha). */
-static inline __attribute__((always_inline)) pxvec conv_act_in(pxvec x, float slope)
+INLINE pxvec conv_act_in(pxvec x, float slope)
 {
     return select(x * slope, x, isgreaterequal(x, (pxvec)(0.0f)));
 }
 
-static inline __attribute__((always_inline)) pxvec conv_act_out(pxvec x, int act, float alpha)
+INLINE pxvec conv_act_out(pxvec x, int act, float alpha)
 {
     if (act == ACT_RELU)
         return select((pxvec)(0.0f), x, isgreater(x, (pxvec)(0.0f)));
@@ -156,7 +155,7 @@ __kernel void fnrt_conv2d_im2col(__global const float *x, __global float *col, i
  * host for im2col input, where h = ho = 1): output pixel m of channel o goes to
  * y[o*y_cs + y_off + (m / y_w)*y_rs + (m % y_w)*y_xs], which lets a deconvolution phase write
  * its strided sub-grid; work-items sharing weights are then adjacent. */
-static inline __attribute__((always_inline)) void conv_core(__global const float *x, __global const float *wp,
+INLINE void conv_core(__global const float *x, __global const float *wp,
                       __global const float *bias, __global const float *res,
                       __global float *y, int ci, int h, int w, int co, int ho, int wo, int pad,
                       float slope_in, int act_out, float alpha_out, int has_bias, int has_res,
@@ -226,7 +225,8 @@ static inline __attribute__((always_inline)) void conv_core(__global const float
             for (int j = 0; j < nq; j++) {
                 int m = q0 + j;
                 size_t idx = contiguous ? base + m
-                                        : base + (size_t)(m / y_w) * y_rs + (size_t)(m % y_w) * y_xs;
+                                        : base + (size_t)(m / y_w) * y_rs +
+                                              (size_t)(m % y_w) * y_xs;
                 y[idx] = has_res ? tv[j] + res[idx] : tv[j];
             }
         }

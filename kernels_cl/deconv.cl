@@ -23,22 +23,18 @@
 
 #if FNRT_CONV_PW == 16
 typedef float16 pxvec;
-typedef int16 pxmask;
 #define PX_LOAD vload16
 #define PX_STORE vstore16
 #elif FNRT_CONV_PW == 8
 typedef float8 pxvec;
-typedef int8 pxmask;
 #define PX_LOAD vload8
 #define PX_STORE vstore8
 #elif FNRT_CONV_PW == 4
 typedef float4 pxvec;
-typedef int4 pxmask;
 #define PX_LOAD vload4
 #define PX_STORE vstore4
 #elif FNRT_CONV_PW == 2
 typedef float2 pxvec;
-typedef int2 pxmask;
 #define PX_LOAD vload2
 #define PX_STORE vstore2
 #else
@@ -47,6 +43,9 @@ typedef int2 pxmask;
 #if FNRT_CONV_OB < 1 || FNRT_CONV_OB > 32
 #error "FNRT_CONV_OB must be 1..32"
 #endif
+
+/* helpers must inline, or the accumulators spill around calls */
+#define INLINE static inline __attribute__((always_inline))
 
 #define OB FNRT_CONV_OB
 #define PW FNRT_CONV_PW
@@ -64,7 +63,7 @@ typedef int2 pxmask;
 
 /* PW input values row[c + j*S], j = 0..PW-1, zero outside [0, w).  One or two vector loads
  * when the span is inside the row (S 1 or 2), element by element near the borders. */
-static inline __attribute__((always_inline)) pxvec deconv_load_px(__global const float *row, int c, int w, const int S)
+INLINE pxvec deconv_load_px(__global const float *row, int c, int w, const int S)
 {
     if (c >= 0 && c + PW * S <= w) {
         if (S == 1)
@@ -85,12 +84,12 @@ static inline __attribute__((always_inline)) pxvec deconv_load_px(__global const
 }
 
 /* act_in fused as "x >= 0 ? x : slope*x" (NONE: slope 1, RELU: 0, LEAKY: alpha). */
-static inline __attribute__((always_inline)) pxvec deconv_act_in(pxvec x, float slope)
+INLINE pxvec deconv_act_in(pxvec x, float slope)
 {
     return select(x * slope, x, isgreaterequal(x, (pxvec)(0.0f)));
 }
 
-static inline __attribute__((always_inline)) pxvec deconv_act_out(pxvec x, int act, float alpha)
+INLINE pxvec deconv_act_out(pxvec x, int act, float alpha)
 {
     if (act == ACT_RELU)
         return select((pxvec)(0.0f), x, isgreater(x, (pxvec)(0.0f)));
@@ -171,7 +170,7 @@ __kernel void fnrt_deconv2d_im2col(__global const float *x, __global float *col,
     col[idx] = val;
 }
 
-static inline __attribute__((always_inline)) void deconv_core(__global const float *x, __global const float *wp,
+INLINE void deconv_core(__global const float *x, __global const float *wp,
                         __global const float *bias, __global float *y, int ci, int h, int w,
                         int co, int ho, int wo, int pad, float slope_in, int act_out,
                         float alpha_out, int has_bias, const int KH, const int KW, const int S)

@@ -373,7 +373,7 @@ START_TEST(test_conv_tunings)
     ctx_teardown();
     setenv("FNRT_OPENCL_TUNE", tunings[_i], 1);
     ctx_setup();
-    const int conv_pick[] = {1, 5, 9, 12, 18};
+    const int conv_pick[] = {1, 5, 9, 12, 18, 21};
     for (size_t j = 0; j < sizeof conv_pick / sizeof conv_pick[0]; j++) {
         fnrt_op op;
         inputs in;
@@ -383,7 +383,7 @@ START_TEST(test_conv_tunings)
         compare_op(&op, &in, tol, tol);
         inputs_free(&in);
     }
-    const int deconv_pick[] = {0, 3, 7};
+    const int deconv_pick[] = {0, 3, 7, 11};
     for (size_t j = 0; j < sizeof deconv_pick / sizeof deconv_pick[0]; j++) {
         fnrt_op op;
         inputs in;
@@ -674,8 +674,10 @@ START_TEST(test_device_selectors)
         n--;
     if (n > sizeof sub - 1)
         n = sizeof sub - 1;
-    for (size_t i = 0; i < n; i++)
-        sub[i] = (char)((i % 2) ? toupper((unsigned char)name[i]) : tolower((unsigned char)name[i]));
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)name[i];
+        sub[i] = (char)((i % 2) ? toupper(ch) : tolower(ch));
+    }
     sub[n] = '\0';
     const char *sels[] = {"0", "0:0", sub, ""};
     for (size_t i = 0; i < sizeof sels / sizeof sels[0]; i++) {

@@ -527,7 +527,7 @@ class Trainer:
             self.device = torch.device(args.device)
         self.cuda = self.device.type == "cuda"
         if self.cuda:
-            torch.backends.cudnn.benchmark = True
+            torch.backends.cudnn.benchmark = not args.no_cudnn_benchmark
             torch.backends.cuda.matmul.allow_tf32 = True
             torch.backends.cudnn.allow_tf32 = True
         else:
@@ -874,6 +874,13 @@ class Trainer:
         ckpt_cost, eval_cost = 2.0, (5.0 if self.eval_data is not None else 0.0)
         start_step = step
         stop_reason = "planned steps done"
+        # planned steps estimated from the time budget: once after a short measurement and
+        # once more (re-planned) after 30% of the stage budget, from the sustained rate,
+        # which includes evaluations, checkpoints and data rescans.  Never on a resume.
+        replan_at = None
+        if planned is None and deadline != float("inf"):
+            t_stage = time.monotonic()
+            replan_at = t_stage + 0.3 * (deadline - t_stage)
         while True:
             if planned is not None and step >= planned:
                 break
@@ -903,12 +910,14 @@ class Trainer:
             step += 1
             imgs_since += a.batch
 
-            # step time: measured once, over steps 5.. (>= 20 steps or >= 10 s)
+            # step time: measured from step 5 on, over >= 20 steps and >= 3 s (or 10 s)
             if step_time is None:
                 if step - start_step == 5:
                     self.sync()
                     t_meas = (step, time.monotonic())
-                elif t_meas is not None and (step - t_meas[0] >= 20 or time.monotonic() - t_meas[1] >= 10):
+                elif t_meas is not None and (
+                        (step - t_meas[0] >= 20 and time.monotonic() - t_meas[1] >= 3)
+                        or time.monotonic() - t_meas[1] >= 10):
                     self.sync()
                     step_time = (time.monotonic() - t_meas[1]) / (step - t_meas[0])
                     if planned is None:
@@ -920,6 +929,18 @@ class Trainer:
                         self.write_config({stage: planned})
                     self.log("%s: %.1f ms/step (%.0f images/s), planned steps %d"
                              % (stage, 1000 * step_time, a.batch / step_time, planned))
+            elif replan_at is not None and time.monotonic() >= replan_at:
+                replan_at = None
+                self.sync()
+                now = time.monotonic()
+                sustained = (now - t_meas[1]) / max(1, step - t_meas[0])
+                left = deadline - now - (ckpt_cost * 2 + eval_cost + a.reserve_seconds)
+                new = step + max(1, int(left / sustained * 0.97))
+                if abs(new - planned) > 0.02 * planned:
+                    self.log("%s: sustained %.1f ms/step: planned steps %d -> %d"
+                             % (stage, 1000 * sustained, planned, new))
+                    planned = new
+                    self.write_config({stage: planned})
 
             now = time.monotonic()
             if now - t_last_print >= a.print_seconds or (planned is not None and step >= planned):
@@ -1071,6 +1092,8 @@ def parse_args(argv):
     g.add_argument("--threads", type=int, default=2, help="CPU threads (CPU training)")
     g.add_argument("--no-amp", action="store_true", help="float32 on CUDA too")
     g.add_argument("--no-channels-last", action="store_true")
+    g.add_argument("--no-cudnn-benchmark", action="store_true",
+                   help="skip cuDNN's algorithm search (faster start, maybe slower steps)")
     g = ap.add_argument_group("reporting")
     g.add_argument("--print-seconds", type=float, default=20.0)
     g.add_argument("--eval-minutes", type=float, default=2.0)

@@ -25,6 +25,9 @@ typedef struct fnrt_session fnrt_session;
  * Every tensor the architecture needs is checked for presence, dtype and shape, and
  * BatchNorm layers are folded into the preceding convolutions. */
 fnrt_status fnrt_model_load(const char *path, fnrt_model **out);
+/* Same, from a safetensors image in memory (messages name it "<memory>").  The bytes are
+ * not copied and must stay valid until fnrt_model_free(). */
+fnrt_status fnrt_model_load_mem(const void *data, size_t n_bytes, fnrt_model **out);
 void fnrt_model_free(fnrt_model *m);
 
 typedef struct fnrt_model_info {

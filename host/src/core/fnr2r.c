@@ -52,6 +52,14 @@ static int deconv(fnrt_model *m, const char *opname, int x, const char *prefix,
     if (m->graph.status != FNRT_OK ||
         fnrt_model_conv_params(m, prefix, bn_prefix, 1, &w, &b) != FNRT_OK)
         return -1;
+    const fnrt_shape *ws = &m->graph.tensors[w].shape;
+    if (ws->dims[2] != 4 || ws->dims[3] != 4) {
+        m->graph.status = fnrt_error(FNRT_ERR_MODEL,
+                                     "model %s: tensor '%s.weight' has a %lldx%lld kernel, "
+                                     "expected 4x4", m->path, prefix,
+                                     (long long)ws->dims[2], (long long)ws->dims[3]);
+        return -1;
+    }
     return fnrt_graph_deconv(&m->graph, opname, x, w, b, 2, 1, FNRT_ACT_RELU, act_out);
 }
 

@@ -98,6 +98,20 @@ static int add_op(fnrt_graph *g, fnrt_op *op, const fnrt_shape *out_shape)
     for (int k = 0; k < 3; k++)
         if (out_shape->dims[k] <= 0 && k < out_shape->ndim)
             return fail(g, FNRT_ERR_MODEL, "graph: op %s has an empty output%s", op->name, "");
+    /* every dim is > 0 and comes from checked file sizes; count in double: no overflow */
+    double n_elems = 1.0;
+    for (int k = 0; k < out_shape->ndim; k++)
+        n_elems *= (double)out_shape->dims[k];
+    double n_bytes = n_elems * (double)sizeof(float);
+    if (n_bytes + (double)g->act_bytes > (double)FNRT_GRAPH_MAX_ACT_BYTES) {
+        g->status = fnrt_error(FNRT_ERR_LIMIT,
+                               "graph: op %s: its output of %.0f bytes brings the activations "
+                               "to %.2f GiB, over the limit of %.0f GiB (layers far wider than "
+                               "any published model?)",
+                               op->name, n_bytes, (n_bytes + (double)g->act_bytes) / 1073741824.0,
+                               (double)FNRT_GRAPH_MAX_ACT_BYTES / 1073741824.0);
+        return -1;
+    }
     if (g->n_ops == g->cap_ops) {
         int cap = g->cap_ops ? 2 * g->cap_ops : 128;
         fnrt_op *o = realloc(g->ops, (size_t)cap * sizeof *o);
@@ -109,6 +123,7 @@ static int add_op(fnrt_graph *g, fnrt_op *op, const fnrt_shape *out_shape)
     int out = add_tensor(g, op->name, FNRT_TENSOR_ACT, out_shape, NULL);
     if (out < 0)
         return -1;
+    g->act_bytes += (uint64_t)n_bytes;
     for (int k = 0; k < op->n_in; k++)
         if (op->in[k] >= 0)
             op->in_shape[k] = g->tensors[op->in[k]].shape;

@@ -26,6 +26,12 @@ typedef struct fnrt_stage {
 
 #define FNRT_MAX_STAGES 8
 
+/* Upper bound on the bytes of all activation tensors of one graph (sessions allocate every
+ * tensor up front): a hostile model with very wide layers is refused at load time with
+ * FNRT_ERR_LIMIT instead of exhausting host or device memory.  The published FNR2R size
+ * needs about 0.4 GiB. */
+#define FNRT_GRAPH_MAX_ACT_BYTES (8ull << 30)
+
 typedef struct fnrt_graph {
     fnrt_gtensor *tensors;
     int n_tensors, cap_tensors;
@@ -37,6 +43,7 @@ typedef struct fnrt_graph {
     int out_normals;      /* tensor id of the final normals */
     int out_exemplar;     /* tensor id of the exemplar (-1 if none) */
     int input_size;
+    uint64_t act_bytes;   /* float32 bytes of the input and all activations so far */
     fnrt_status status;   /* first error while building (sticky) */
 } fnrt_graph;
 

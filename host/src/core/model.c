@@ -123,11 +123,36 @@ fail:
     return st;
 }
 
-fnrt_status fnrt_model_load(const char *path, fnrt_model **out)
+/* The session copies the outputs into caller buffers of 3 x input_size^2 floats: whatever
+ * the file held, the graph must produce exactly that (a too-large output would overrun them). */
+static fnrt_status check_outputs(const fnrt_model *m)
+{
+    const fnrt_graph *g = &m->graph;
+    const int ids[2] = {g->out_normals, g->out_exemplar};
+    if (g->input < 0 || g->out_normals < 0 || g->input_size <= 0)
+        return fnrt_error(FNRT_ERR_INTERNAL, "model %s: graph has no input or output", m->path);
+    for (int k = 0; k < 2; k++) {
+        if (ids[k] < 0)
+            continue;
+        const fnrt_shape *s = &g->tensors[ids[k]].shape;
+        if (s->ndim != 3 || s->dims[0] != 3 || s->dims[1] != g->input_size ||
+            s->dims[2] != g->input_size)
+            return fnrt_error(FNRT_ERR_MODEL,
+                              "model %s: the %s would be %lldx%lldx%lld, not 3x%dx%d (wrong "
+                              "kernel size or stride in the file?)",
+                              m->path, k ? "exemplar" : "output", (long long)s->dims[0],
+                              (long long)s->dims[1], (long long)s->dims[2], g->input_size,
+                              g->input_size);
+    }
+    return FNRT_OK;
+}
+
+/* Binds an opened file (path for messages; data NULL = read the file at path, else the
+ * n_bytes memory image) into a model. */
+static fnrt_status model_load(const char *path, const void *data, size_t n_bytes,
+                              fnrt_model **out)
 {
     fnrt_status st;
-    if (!path || !out)
-        return fnrt_error(FNRT_ERR_INVALID_ARG, "fnrt_model_load: NULL argument");
     fnrt_model *m = calloc(1, sizeof *m);
     if (!m)
         return fnrt_error(FNRT_ERR_NOMEM, "out of memory");
@@ -137,7 +162,9 @@ fnrt_status fnrt_model_load(const char *path, fnrt_model **out)
         st = fnrt_error(FNRT_ERR_NOMEM, "out of memory");
         goto fail;
     }
-    if ((st = fnrt_safetensors_open(path, NULL, &m->st)) != FNRT_OK)
+    st = data ? fnrt_safetensors_open_mem(data, n_bytes, NULL, &m->st)
+              : fnrt_safetensors_open(path, NULL, &m->st);
+    if (st != FNRT_OK)
         goto fail;
 
     for (size_t i = 0; i < fnrt_safetensors_count(m->st); i++) {
@@ -174,12 +201,31 @@ fnrt_status fnrt_model_load(const char *path, fnrt_model **out)
     }
     if (st != FNRT_OK)
         goto fail;
+    if ((st = check_outputs(m)) != FNRT_OK)
+        goto fail;
     *out = m;
     return FNRT_OK;
 
 fail:
     fnrt_model_free(m);
     return st;
+}
+
+fnrt_status fnrt_model_load(const char *path, fnrt_model **out)
+{
+    if (!path || !out)
+        return fnrt_error(FNRT_ERR_INVALID_ARG, "fnrt_model_load: NULL argument");
+    *out = NULL;
+    return model_load(path, NULL, 0, out);
+}
+
+fnrt_status fnrt_model_load_mem(const void *data, size_t n_bytes, fnrt_model **out)
+{
+    if (!out || (!data && n_bytes > 0))
+        return fnrt_error(FNRT_ERR_INVALID_ARG, "fnrt_model_load_mem: NULL argument");
+    *out = NULL;
+    static const char empty[1];
+    return model_load("<memory>", data ? data : empty, n_bytes, out);
 }
 
 void fnrt_model_free(fnrt_model *m)
