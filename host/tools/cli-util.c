@@ -225,3 +225,65 @@ int parse_int_opt(const char *s, int *v)
     return 0;
 }
 
+
+fnrt_status write_image_png(const char *path, const fnrt_image *img, int bits, int force)
+{
+    fnrt_outfile of;
+    fnrt_status st = fnrt_outfile_open(&of, path, force);
+    if (st != FNRT_OK)
+        return st;
+    st = fnrt_png_write_rgb(of.fp, img, bits);
+    if (st == FNRT_OK)
+        st = fnrt_outfile_commit(&of);
+    fnrt_outfile_abort(&of);
+    return st;
+}
+
+fnrt_status relight_image(const fnrt_image *rgb, const fnrt_image *normals, const float light[3],
+                          fnrt_image *out)
+{
+    if (rgb->h != normals->h || rgb->w != normals->w || rgb->c != 3)
+        return fnrt_error(FNRT_ERR_INTERNAL, "relight: image and normals differ in size");
+    size_t plane = (size_t)rgb->h * rgb->w;
+    *out = (fnrt_image){3, rgb->h, rgb->w, malloc(3 * plane * sizeof(float))};
+    if (!out->data)
+        return fnrt_error(FNRT_ERR_NOMEM, "out of memory relighting");
+    for (size_t j = 0; j < plane; j++) {
+        float d = normals->data[j] * light[0] + normals->data[plane + j] * light[1] +
+                  normals->data[2 * plane + j] * light[2];
+        float shade = 0.3f + 0.9f * (d > 0.0f ? d : 0.0f);
+        for (int c = 0; c < 3; c++) {
+            float v = rgb->data[c * plane + j] * shade;
+            out->data[c * plane + j] = v < 1.0f ? v : 1.0f;
+        }
+    }
+    return FNRT_OK;
+}
+
+fnrt_status make_panel(const fnrt_image *rgb, const fnrt_image *exemplar,
+                       const fnrt_image *normals, const float light[3], fnrt_image *out)
+{
+    fnrt_image relit = {0};
+    fnrt_status st = relight_image(rgb, normals, light, &relit);
+    if (st != FNRT_OK)
+        return st;
+    int h = rgb->h, w = rgb->w;
+    *out = (fnrt_image){3, h, 4 * w, malloc((size_t)3 * h * 4 * w * sizeof(float))};
+    if (!out->data) {
+        fnrt_image_free(&relit);
+        return fnrt_error(FNRT_ERR_NOMEM, "out of memory making a panel");
+    }
+    const fnrt_image *tiles[4] = {rgb, exemplar, normals, &relit};
+    size_t plane = (size_t)h * w;
+    for (int t = 0; t < 4; t++)
+        for (int c = 0; c < 3; c++)
+            for (int r = 0; r < h; r++)
+                for (int q = 0; q < w; q++) {
+                    float v = tiles[t]->data[c * plane + (size_t)r * w + q];
+                    if (t == 1 || t == 2) /* normal maps shown as (n+1)/2 */
+                        v = 0.5f * (v + 1.0f);
+                    out->data[((size_t)c * h + r) * 4 * w + (size_t)t * w + q] = v;
+                }
+    fnrt_image_free(&relit);
+    return FNRT_OK;
+}

@@ -36,6 +36,7 @@ typedef struct fnrt_cli_command {
 int fnrt_cmd_infer(int argc, char **argv);
 int fnrt_cmd_info(int argc, char **argv);
 int fnrt_cmd_devices(int argc, char **argv);
+int fnrt_cmd_eval(int argc, char **argv);
 
 /* Set by SIGINT/SIGTERM once install_signal_handlers() ran; pending temp files are removed
  * by the handler itself. */
@@ -69,5 +70,15 @@ int ensure_dir(const char *path);
 fnrt_status write_normals(const char *path, const fnrt_image *n, int bits, int force);
 /* Resizes a normal map to (h,w) and re-normalises each pixel; dst->data is malloc'ed. */
 fnrt_status resize_normals(const fnrt_image *src, int h, int w, fnrt_image *dst);
+
+/* Writes an RGB image (values clamped to [0,1]) as PNG through a temporary file. */
+fnrt_status write_image_png(const char *path, const fnrt_image *img, int bits, int force);
+/* Re-shades rgb with unit normals under a light direction (camera frame):
+ * out = rgb * (0.3 + 0.9 * max(0, n.l)), clamped; out->data is malloc'ed. */
+fnrt_status relight_image(const fnrt_image *rgb, const fnrt_image *normals, const float light[3],
+                          fnrt_image *out);
+/* input | exemplar | normals | relit side by side (same-sized planar images). */
+fnrt_status make_panel(const fnrt_image *rgb, const fnrt_image *exemplar,
+                       const fnrt_image *normals, const float light[3], fnrt_image *out);
 
 #endif

@@ -39,6 +39,12 @@ static void usage_infer(FILE *f)
             "                        each input's size\n"
             "      --exemplar PATH   also write the coarse exemplar normals (a file for one\n"
             "                        input, a directory for several)\n"
+            "      --relight PATH    also write the face re-shaded from the predicted normals\n"
+            "                        under a new light (file for one input, else directory)\n"
+            "      --light X,Y,Z     direction toward that light, camera frame (x right, y up,\n"
+            "                        z toward the viewer); default -0.5,0.5,0.7071\n"
+            "      --panel PATH      also write a side-by-side panel at the network size:\n"
+            "                        input | exemplar | normals | relit\n"
             "  -f, --force           replace existing output files (never done otherwise)\n"
             "  -q, --quiet           no progress lines\n"
             "  -h, --help            this text\n",
@@ -46,24 +52,51 @@ static void usage_infer(FILE *f)
 }
 
 typedef struct infer_opts {
-    const char *model, *backend, *device, *output, *exemplar;
+    const char *model, *backend, *device, *output, *exemplar, *relight, *panel;
+    float light[3];
     int bits, size_input, force, quiet, npy_in_dir;
 } infer_opts;
 
-static int infer_one(fnrt_session *s, int size, const char *in_path, const char *out_path,
-                     const char *ex_path, const infer_opts *o)
+/* Where one input's results go (NULL = not wanted). */
+typedef struct infer_paths {
+    char *normals, *exemplar, *relight, *panel;
+} infer_paths;
+
+static void paths_free(infer_paths *p)
 {
-    fnrt_image img = {0}, net = {0}, normals = {0}, exemplar = {0}, tmp = {0};
+    free(p->normals);
+    free(p->exemplar);
+    free(p->relight);
+    free(p->panel);
+    memset(p, 0, sizeof *p);
+}
+
+/* For a batch, OPT names a directory receiving <stem>.<ext>; else OPT is the file itself.
+ * Returns 0, or -1 when out of memory. */
+static int path_for(const char *opt, int batch, const char *input, const char *ext, char **out)
+{
+    *out = NULL;
+    if (!opt)
+        return 0;
+    *out = batch ? output_in_dir(opt, input, ext) : strdup(opt);
+    return *out ? 0 : -1;
+}
+
+static int infer_one(fnrt_session *s, int size, const char *in_path, const infer_paths *out,
+                     const infer_opts *o)
+{
+    fnrt_image img = {0}, net = {0}, normals = {0}, exemplar = {0}, tmp = {0}, pic = {0};
     int rc = -1;
     fnrt_status st;
     size_t n_net = (size_t)3 * size * size;
+    int want_ex = out->exemplar || out->panel;
 
     if ((st = fnrt_png_read(in_path, NULL, &img)) != FNRT_OK)
         goto done;
     net = (fnrt_image){3, size, size, malloc(n_net * sizeof(float))};
     normals = (fnrt_image){3, size, size, malloc(n_net * sizeof(float))};
-    exemplar = (fnrt_image){3, size, size, ex_path ? malloc(n_net * sizeof(float)) : NULL};
-    if (!net.data || !normals.data || (ex_path && !exemplar.data)) {
+    exemplar = (fnrt_image){3, size, size, want_ex ? malloc(n_net * sizeof(float)) : NULL};
+    if (!net.data || !normals.data || (want_ex && !exemplar.data)) {
         st = fnrt_error(FNRT_ERR_NOMEM, "out of memory");
         goto done;
     }
@@ -71,13 +104,19 @@ static int infer_one(fnrt_session *s, int size, const char *in_path, const char 
         goto done;
     if ((st = fnrt_session_infer(s, net.data, normals.data, exemplar.data)) != FNRT_OK)
         goto done;
+    if (out->panel) { /* at the network size: input | exemplar | normals | relit */
+        if ((st = make_panel(&net, &exemplar, &normals, o->light, &pic)) != FNRT_OK ||
+            (st = write_image_png(out->panel, &pic, 8, o->force)) != FNRT_OK)
+            goto done;
+        fnrt_image_free(&pic);
+    }
     if (o->size_input && (img.h != size || img.w != size)) {
         if ((st = resize_normals(&normals, img.h, img.w, &tmp)) != FNRT_OK)
             goto done;
         fnrt_image_free(&normals);
         normals = tmp;
         tmp = (fnrt_image){0};
-        if (ex_path) {
+        if (out->exemplar) {
             if ((st = resize_normals(&exemplar, img.h, img.w, &tmp)) != FNRT_OK)
                 goto done;
             fnrt_image_free(&exemplar);
@@ -87,10 +126,17 @@ static int infer_one(fnrt_session *s, int size, const char *in_path, const char 
     }
     if (fnrt_cli_interrupted)
         goto done;
-    if ((st = write_normals(out_path, &normals, o->bits, o->force)) != FNRT_OK)
+    if ((st = write_normals(out->normals, &normals, o->bits, o->force)) != FNRT_OK)
         goto done;
-    if (ex_path && (st = write_normals(ex_path, &exemplar, o->bits, o->force)) != FNRT_OK)
+    if (out->exemplar && (st = write_normals(out->exemplar, &exemplar, o->bits, o->force)) != FNRT_OK)
         goto done;
+    if (out->relight) {
+        /* relit at the size the normals were written: the input itself or the network size */
+        const fnrt_image *base = normals.h == img.h && normals.w == img.w ? &img : &net;
+        if ((st = relight_image(base, &normals, o->light, &pic)) != FNRT_OK ||
+            (st = write_image_png(out->relight, &pic, 8, o->force)) != FNRT_OK)
+            goto done;
+    }
     rc = 0;
 done:
     if (rc != 0 && !fnrt_cli_interrupted)
@@ -100,19 +146,52 @@ done:
     fnrt_image_free(&normals);
     fnrt_image_free(&exemplar);
     fnrt_image_free(&tmp);
+    fnrt_image_free(&pic);
     return rc;
+}
+
+/* "x,y,z" -> unit vector */
+static int parse_light(const char *s, float l[3])
+{
+    char *end;
+    for (int k = 0; k < 3; k++) {
+        l[k] = strtof(s, &end);
+        if (end == s || (k < 2 && *end != ',') || (k == 2 && *end))
+            return -1;
+        s = end + 1;
+    }
+    float n = sqrtf(l[0] * l[0] + l[1] * l[1] + l[2] * l[2]);
+    if (!(n > 1e-6f))
+        return -1;
+    for (int k = 0; k < 3; k++)
+        l[k] /= n;
+    return 0;
+}
+
+/* With one input, an extra output must be a file of a known type. */
+static int check_single_ext(const char *what, const char *path, int allow_npy)
+{
+    if (!path || ends_with(path, ".png") || (allow_npy && ends_with(path, ".npy")))
+        return 0;
+    fprintf(stderr, "fnrt infer: %s output %s must end in .png%s\n", what, path,
+            allow_npy ? " or .npy" : "");
+    return -1;
 }
 
 int fnrt_cmd_infer(int argc, char **argv)
 {
-    infer_opts o = {default_model(), "opencl", NULL, NULL, NULL, 8, 0, 0, 0, 0};
+    infer_opts o = {default_model(), "opencl", NULL, NULL, NULL, NULL, NULL,
+                    {-0.5f, 0.5f, 0.7071f}, 8, 0, 0, 0, 0};
     static const struct option longopts[] = {
-        {"model", required_argument, 0, 'm'},   {"backend", required_argument, 0, 'b'},
-        {"device", required_argument, 0, 'd'},  {"output", required_argument, 0, 'o'},
-        {"bits", required_argument, 0, 'B'},    {"size", required_argument, 0, 'S'},
+        {"model", required_argument, 0, 'm'},    {"backend", required_argument, 0, 'b'},
+        {"device", required_argument, 0, 'd'},   {"output", required_argument, 0, 'o'},
+        {"bits", required_argument, 0, 'B'},     {"size", required_argument, 0, 'S'},
         {"exemplar", required_argument, 0, 'E'}, {"format", required_argument, 0, 'F'},
-        {"force", no_argument, 0, 'f'},         {"quiet", no_argument, 0, 'q'},
-        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
+        {"relight", required_argument, 0, 'R'},  {"light", required_argument, 0, 'L'},
+        {"panel", required_argument, 0, 'P'},    {"force", no_argument, 0, 'f'},
+        {"quiet", no_argument, 0, 'q'},          {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    parse_light("-0.5,0.5,0.7071", o.light);
     int c;
     while ((c = getopt_long(argc, argv, "m:b:d:o:fqh", longopts, NULL)) != -1) {
         switch (c) {
@@ -121,9 +200,18 @@ int fnrt_cmd_infer(int argc, char **argv)
         case 'd': o.device = optarg; break;
         case 'o': o.output = optarg; break;
         case 'E': o.exemplar = optarg; break;
+        case 'R': o.relight = optarg; break;
+        case 'P': o.panel = optarg; break;
         case 'f': o.force = 1; break;
         case 'q': o.quiet = 1; break;
         case 'h': usage_infer(stdout); return 0;
+        case 'L':
+            if (parse_light(optarg, o.light) < 0) {
+                fprintf(stderr, "fnrt infer: --light must be X,Y,Z (a non-zero direction "
+                                "toward the light), not '%s'\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
         case 'B':
             if (parse_int_opt(optarg, &o.bits) < 0 || (o.bits != 8 && o.bits != 16)) {
                 fprintf(stderr, "fnrt infer: --bits must be 8 or 16, not '%s'\n", optarg);
@@ -168,7 +256,7 @@ int fnrt_cmd_infer(int argc, char **argv)
     int had_dir = 0, rc = 0;
     fnrt_model *model = NULL;
     fnrt_session *sess = NULL;
-    char *out_path = NULL, *ex_path = NULL;
+    infer_paths paths = {0};
 
     if (collect_inputs(argv + optind, argc - optind, &inputs, &had_dir) < 0) {
         rc = EXIT_INPUT;
@@ -187,14 +275,10 @@ int fnrt_cmd_infer(int argc, char **argv)
             rc = EXIT_USAGE;
             goto done;
         }
-        if (!ends_with(o.output, ".png") && !ends_with(o.output, ".npy")) {
-            fprintf(stderr, "fnrt infer: output %s must end in .png or .npy\n", o.output);
-            rc = EXIT_USAGE;
-            goto done;
-        }
-        if (o.exemplar && !ends_with(o.exemplar, ".png") && !ends_with(o.exemplar, ".npy")) {
-            fprintf(stderr, "fnrt infer: exemplar output %s must end in .png or .npy\n",
-                    o.exemplar);
+        if (check_single_ext("normal-map", o.output, 1) < 0 ||
+            check_single_ext("exemplar", o.exemplar, 1) < 0 ||
+            check_single_ext("relit", o.relight, 0) < 0 ||
+            check_single_ext("panel", o.panel, 0) < 0) {
             rc = EXIT_USAGE;
             goto done;
         }
@@ -215,7 +299,9 @@ int fnrt_cmd_infer(int argc, char **argv)
         rc = EXIT_DEVICE;
         goto done;
     }
-    if (batch && (ensure_dir(o.output) < 0 || (o.exemplar && ensure_dir(o.exemplar) < 0))) {
+    if (batch && (ensure_dir(o.output) < 0 || (o.exemplar && ensure_dir(o.exemplar) < 0) ||
+                  (o.relight && ensure_dir(o.relight) < 0) ||
+                  (o.panel && ensure_dir(o.panel) < 0))) {
         rc = EXIT_INPUT;
         goto done;
     }
@@ -229,28 +315,27 @@ int fnrt_cmd_infer(int argc, char **argv)
     const char *ext = o.npy_in_dir ? "npy" : "png";
     for (size_t i = 0; i < inputs.n && !fnrt_cli_interrupted; i++) {
         double t0 = now_s();
-        free(out_path);
-        free(ex_path);
-        out_path = batch ? output_in_dir(o.output, inputs.v[i], ext) : strdup(o.output);
-        ex_path = !o.exemplar ? NULL
-                  : batch    ? output_in_dir(o.exemplar, inputs.v[i], ext)
-                             : strdup(o.exemplar);
-        if (!out_path || (o.exemplar && !ex_path)) {
+        const char *in = inputs.v[i];
+        paths_free(&paths);
+        if (path_for(o.output, batch, in, ext, &paths.normals) < 0 ||
+            path_for(o.exemplar, batch, in, ext, &paths.exemplar) < 0 ||
+            path_for(o.relight, batch, in, "png", &paths.relight) < 0 ||
+            path_for(o.panel, batch, in, "png", &paths.panel) < 0) {
             fprintf(stderr, "fnrt: out of memory\n");
             n_failed++;
             break;
         }
-        int r = infer_one(sess, info.input_size, inputs.v[i], out_path, ex_path, &o);
+        int r = infer_one(sess, info.input_size, in, &paths, &o);
         if (r < 0)
             n_failed++;
         else
             n_done++;
         if (batch && !o.quiet && !fnrt_cli_interrupted)
-            fprintf(stderr, "[%zu/%zu] %s -> %s %s (%.2f s)\n", i + 1, inputs.n, inputs.v[i],
-                    out_path, r < 0 ? "FAILED" : "ok", now_s() - t0);
+            fprintf(stderr, "[%zu/%zu] %s -> %s %s (%.2f s)\n", i + 1, inputs.n, in,
+                    paths.normals, r < 0 ? "FAILED" : "ok", now_s() - t0);
     }
     if (fnrt_cli_interrupted) {
-        fprintf(stderr, "fnrt: fnrt_cli_interrupted; %zu written, no partial files left\n", n_done);
+        fprintf(stderr, "fnrt: interrupted; %zu written, no partial files left\n", n_done);
         rc = EXIT_INTERRUPTED;
     } else if (n_failed) {
         if (batch)
@@ -261,8 +346,7 @@ int fnrt_cmd_infer(int argc, char **argv)
         fprintf(stderr, "fnrt: %zu written to %s\n", n_done, o.output);
     }
 done:
-    free(out_path);
-    free(ex_path);
+    paths_free(&paths);
     fnrt_session_free(sess);
     fnrt_model_free(model);
     list_free(&inputs);

@@ -9,6 +9,7 @@ static const fnrt_cli_command commands[] = {
     {"infer", "estimate normal maps of face images", fnrt_cmd_infer},
     {"info", "describe a model file (architecture, parameters, FLOPs per stage)", fnrt_cmd_info},
     {"devices", "list OpenCL platforms and devices", fnrt_cmd_devices},
+    {"eval", "accuracy on a labelled set (mean/median angular error)", fnrt_cmd_eval},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
