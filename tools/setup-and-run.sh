@@ -7,11 +7,6 @@ tools/install-deps.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$(nproc)"
 MODEL=models/fnrt-default.safetensors
-if [ ! -f "$MODEL" ]; then
-  echo "fnrt: built build/fnrt, but no default model is bundled yet ($MODEL)."
-  echo "      Convert a published FNR2R checkpoint pair (see README, 'Models'), e.g.:"
-  echo "      python3 tools/fnrt-convert.py --coarse p1_ckpt_200.pkl --refiner p2_ckpt_150.pt -o $MODEL"
-  exit 0
-fi
-build/fnrt infer -m "$MODEL" -o face-normals.png --force samples/face.png
-echo "fnrt: wrote face-normals.png"
+build/fnrt infer -m "$MODEL" -o face-normals.png --panel face-panel.png --force samples/face.png
+echo "fnrt: wrote face-normals.png (normal map of samples/face.png) and face-panel.png"
+echo "      (input | exemplar | normals | relit)"
