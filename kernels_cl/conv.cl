@@ -107,20 +107,22 @@ INLINE pxvec conv_act_out(pxvec x, int act, float alpha)
     return x;
 }
 
-/* Packs w[Co][Ci][kh][kw] into wp[ceil(Co/OB)][Ci][kh][kw][OB]; one work-item per packed
- * element (n = ceil(Co/OB)*Ci*kh*kw*OB). */
+/* Packs w[Co][Ci][kh][kw] into wp[ceil(Co/OB)][Ci][kh][kw][OB]; one work-item per OB packed
+ * elements (the OB weights of one tap: index arithmetic once per OB; n = ceil(Co/OB)*Ci*kh*kw*OB
+ * elements, n/OB work-items). */
 __kernel void fnrt_conv2d_pack(__global const float *w, __global float *wp, int co, int ci,
                                int khw, int n)
 {
-    int idx = get_global_id(0);
-    if (idx >= n)
+    int gid = get_global_id(0);
+    if (gid >= n / OB)
         return;
-    int k = idx % OB;
-    int rest = idx / OB; /* ((ob*ci + i)*kh + u)*kw + v */
     int per_ob = ci * khw;
-    int ob = rest / per_ob, within = rest % per_ob;
-    int o = ob * OB + k;
-    wp[idx] = o < co ? w[(size_t)o * per_ob + within] : 0.0f;
+    int ob = gid / per_ob, within = gid % per_ob; /* gid = ob*per_ob + (i*kh + u)*kw + v */
+    __global float *dst = wp + (size_t)gid * OB;
+    for (int k = 0; k < OB; k++) {
+        int o = ob * OB + k;
+        dst[k] = o < co ? w[(size_t)o * per_ob + within] : 0.0f;
+    }
 }
 
 /* For outputs narrower than PW (deep layers), the conv runs as a 1x1 conv over the
@@ -154,13 +156,18 @@ __kernel void fnrt_conv2d_im2col(__global const float *x, __global float *col, i
 /* Output addressing.  Direct mode (gemm = 0): y[o][p][q].  GEMM mode (gemm = 1, set by the
  * host for im2col input, where h = ho = 1): output pixel m of channel o goes to
  * y[o*y_cs + y_off + (m / y_w)*y_rs + (m % y_w)*y_xs], which lets a deconvolution phase write
- * its strided sub-grid; work-items sharing weights are then adjacent. */
+ * its strided sub-grid; work-items sharing weights are then adjacent.
+ * Row bands (direct mode; the session's tiled chains): only output rows p0 <= p < p_end are
+ * computed, and x, y and res keep row r of their tensor at row r % x_rows (y_rows, r_rows)
+ * of the buffer: a ring of rows (a line buffer), or the whole tensor when that is its
+ * height.  The arithmetic per output element is the same either way. */
 INLINE void conv_core(__global const float *x, __global const float *wp,
                       __global const float *bias, __global const float *res,
                       __global float *y, int ci, int h, int w, int co, int ho, int wo, int pad,
                       float slope_in, int act_out, float alpha_out, int has_bias, int has_res,
-                      int gemm, int y_cs, int y_off, int y_w, int y_rs, int y_xs,
-                      const int KH, const int KW, const int S)
+                      int gemm, int y_cs, int y_off, int y_w, int y_rs, int y_xs, int p0,
+                      int p_end, int x_rows, int y_rows, int r_rows, const int KH,
+                      const int KW, const int S)
 {
     int gid = get_global_id(0);
     int nob = (co + OB - 1) / OB, nqb = (wo + PW - 1) / PW;
@@ -173,9 +180,9 @@ INLINE void conv_core(__global const float *x, __global const float *wp,
         ob = gid % nob;
         int t = gid / nob;
         qb = t % nqb;
-        p = t / nqb;
+        p = p0 + t / nqb;
     }
-    if (p >= ho)
+    if (p >= ho || p >= p_end)
         return;
     int q0 = qb * PW;
     int c0 = q0 * S - pad;
@@ -185,16 +192,25 @@ INLINE void conv_core(__global const float *x, __global const float *wp,
     for (int k = 0; k < OB; k++)
         acc[k] = (pxvec)(0.0f);
 
+    /* buffer offsets of the first 8 input rows (-1: outside the tensor, zero padding);
+     * taller kernels (only the generic kernel can have them) compute the rest in place */
+    int roff[8];
+#pragma unroll
+    for (int u = 0; u < 8; u++) {
+        int r = p * S - pad + u;
+        roff[u] = (u >= KH || r < 0 || r >= h) ? -1 : (r % x_rows) * w;
+    }
     __global const float *wb = wp + (size_t)ob * ci * KH * KW * OB;
     for (int i = 0; i < ci; i++) {
-        __global const float *xi = x + (size_t)i * h * w;
+        __global const float *xi = x + (size_t)i * x_rows * w;
         __global const float *wi = wb + (size_t)i * KH * KW * OB;
 #pragma unroll
         for (int u = 0; u < KH; u++) {
             int r = p * S - pad + u;
-            if (r < 0 || r >= h)
+            int ro = u < 8 ? roff[u] : (r < 0 || r >= h) ? -1 : (r % x_rows) * w;
+            if (ro < 0)
                 continue;
-            __global const float *row = xi + (size_t)r * w;
+            __global const float *row = xi + ro;
 #pragma unroll
             for (int v = 0; v < KW; v++) {
                 pxvec xv = conv_act_in(conv_load_px(row, c0 + v, w, S), slope_in);
@@ -213,21 +229,21 @@ INLINE void conv_core(__global const float *x, __global const float *wp,
         if (o >= co)
             break;
         pxvec v = conv_act_out(acc[k] + (has_bias ? bias[o] : 0.0f), act_out, alpha_out);
-        size_t base = gemm ? (size_t)o * y_cs + y_off : ((size_t)o * ho + p) * wo;
+        size_t base = gemm ? (size_t)o * y_cs + y_off : ((size_t)o * y_rows + p % y_rows) * wo;
+        size_t rbase = gemm ? base : ((size_t)o * r_rows + p % r_rows) * wo;
         int contiguous = !gemm || (y_xs == 1 && y_rs == y_w);
         if (contiguous && nq == PW) {
             if (has_res)
-                v += PX_LOAD(0, res + base + q0);
+                v += PX_LOAD(0, res + rbase + q0);
             PX_STORE(v, 0, y + base + q0);
         } else {
             float tv[PW];
             PX_STORE(v, 0, tv);
             for (int j = 0; j < nq; j++) {
                 int m = q0 + j;
-                size_t idx = contiguous ? base + m
-                                        : base + (size_t)(m / y_w) * y_rs +
-                                              (size_t)(m % y_w) * y_xs;
-                y[idx] = has_res ? tv[j] + res[idx] : tv[j];
+                size_t off = contiguous ? (size_t)m
+                                        : (size_t)(m / y_w) * y_rs + (size_t)(m % y_w) * y_xs;
+                y[base + off] = has_res ? tv[j] + res[rbase + off] : tv[j];
             }
         }
     }
@@ -241,10 +257,11 @@ INLINE void conv_core(__global const float *x, __global const float *wp,
         __global const float *bias, __global const float *res, __global float *y, int ci,      \
         int h, int w, int co, int ho, int wo, int pad, float slope_in, int act_out,            \
         float alpha_out, int has_bias, int has_res, int gemm, int y_cs, int y_off, int y_w,    \
-        int y_rs, int y_xs
+        int y_rs, int y_xs, int p0, int p_end, int x_rows, int y_rows, int r_rows
 #define CONV_PASS                                                                              \
     x, wp + wp_off, bias, res, y, ci, h, w, co, ho, wo, pad, slope_in, act_out, alpha_out,     \
-        has_bias, has_res, gemm, y_cs, y_off, y_w, y_rs, y_xs
+        has_bias, has_res, gemm, y_cs, y_off, y_w, y_rs, y_xs, p0, p_end, x_rows, y_rows,      \
+        r_rows
 
 __kernel void fnrt_conv2d(CONV_ARGS, int kh, int kw, int stride)
 {
@@ -269,4 +286,21 @@ __kernel void fnrt_conv2d_k4s2(CONV_ARGS)
 __kernel void fnrt_conv2d_k5s2(CONV_ARGS)
 {
     conv_core(CONV_PASS, 5, 5, 2);
+}
+
+/* The cross-modal network's ResNet-18 encoder: 7x7 stride-2 stem, 3x3 stride-2 first convs
+ * of layer2..4 and their 1x1 stride-2 downsample shortcuts. */
+__kernel void fnrt_conv2d_k7s2(CONV_ARGS)
+{
+    conv_core(CONV_PASS, 7, 7, 2);
+}
+
+__kernel void fnrt_conv2d_k3s2(CONV_ARGS)
+{
+    conv_core(CONV_PASS, 3, 3, 2);
+}
+
+__kernel void fnrt_conv2d_k1s2(CONV_ARGS)
+{
+    conv_core(CONV_PASS, 1, 1, 2);
 }

@@ -100,33 +100,35 @@ INLINE pxvec deconv_act_out(pxvec x, int act, float alpha)
     return x;
 }
 
-/* Packs w[Ci][Co][kh][kw] into wp[ceil(Co/OB)][Ci][kh][kw][OB]. */
+/* Packs w[Ci][Co][kh][kw] into wp[ceil(Co/OB)][Ci][kh][kw][OB]; one work-item per OB packed
+ * elements (n elements, n/OB work-items). */
 __kernel void fnrt_deconv2d_pack(__global const float *w, __global float *wp, int co, int ci,
                                  int khw, int n)
 {
-    int idx = get_global_id(0);
-    if (idx >= n)
+    int gid = get_global_id(0); /* (ob*ci + i)*khw + uv */
+    if (gid >= n / OB)
         return;
-    int k = idx % OB;
-    int rest = idx / OB; /* ((ob*ci + i)*kh + u)*kw + v */
     int per_ob = ci * khw;
-    int ob = rest / per_ob, within = rest % per_ob;
+    int ob = gid / per_ob, within = gid % per_ob;
     int i = within / khw, uv = within % khw;
-    int o = ob * OB + k;
-    wp[idx] = o < co ? w[((size_t)i * co + o) * khw + uv] : 0.0f;
+    __global float *dst = wp + (size_t)gid * OB;
+    for (int k = 0; k < OB; k++) {
+        int o = ob * OB + k;
+        dst[k] = o < co ? w[((size_t)i * co + o) * khw + uv] : 0.0f;
+    }
 }
 
 /* Per-phase packing for the GEMM path: wp[ph][ceil(Co/OB)][Ci][tu][tv][OB] with phase
  * ph = php*s + phq, taps u = php + s*tu, v = phq + s*tv (tu < nt, tv < nt, nt = ceil(k/s));
- * taps past the kernel are zero.  n = s*s*ceil(Co/OB)*Ci*nt*nt*OB. */
+ * taps past the kernel are zero.  n = s*s*ceil(Co/OB)*Ci*nt*nt*OB elements, one work-item
+ * per OB of them. */
 __kernel void fnrt_deconv2d_pack_phases(__global const float *w, __global float *wp, int co,
                                         int ci, int kh, int kw, int s, int nt, int n)
 {
-    int idx = get_global_id(0);
-    if (idx >= n)
+    int gid = get_global_id(0);
+    if (gid >= n / OB)
         return;
-    int k = idx % OB;
-    int t = idx / OB;
+    int t = gid;
     int tv = t % nt;
     t /= nt;
     int tu = t % nt;
@@ -137,8 +139,12 @@ __kernel void fnrt_deconv2d_pack_phases(__global const float *w, __global float 
     int ob = t % nob;
     int ph = t / nob;
     int u = ph / s + s * tu, v = ph % s + s * tv;
-    int o = ob * OB + k;
-    wp[idx] = (o < co && u < kh && v < kw) ? w[(((size_t)i * co + o) * kh + u) * kw + v] : 0.0f;
+    __global float *dst = wp + (size_t)gid * OB;
+    for (int k = 0; k < OB; k++) {
+        int o = ob * OB + k;
+        dst[k] = (o < co && u < kh && v < kw) ? w[(((size_t)i * co + o) * kh + u) * kw + v]
+                                              : 0.0f;
+    }
 }
 
 /* Taps of phase (php, phq) for its output sub-grid of hs x ws pixels (rows p0 + s*a, columns

@@ -18,6 +18,20 @@ Exit status: 0 ok; 2 usage / invalid checkpoint (missing, misshaped, unexpected 
 non-finite tensor, encoder duplicate that differs) / output exists without --force;
 1 I/O or other errors.  The output is written to a temporary file and renamed.
 
+Cross-modal face normals (Abrevaya et al., CVPR 2020; the authors' model.pth):
+  python3 tools/fnrt-convert.py --crossmodal model.pth -o model.safetensors [--dtype ...]
+
+  --crossmodal  torch.save'd state_dict of the published ResNetUNet (or {"model"/
+                "state_dict": state_dict})
+
+The output holds the tensors of the image encoder, the 1x1 projections, the normal
+decoder, the full-resolution branch and the normal encoder copy (layer*_2) under their
+published names (tools/crossmodal_layout.py), BatchNorm unfolded.  It drops the base_model.*
+duplicates of the encoder (each checked to equal its layerN view), the ResNet classifier
+(base_model.fc), the image-reconstruction decoder (conv_up*_2, conv_original_size*_2,
+conv_last_2) and num_batches_tracked.  The published weights are licensed CC BY-NC 4.0:
+the converted file is under the same licence (metadata "source_license").
+
 Further architectures plug in through ARCHITECTURES (an input option selects one,
 the converter returns (ordered tensors, metadata) and the common writer does the rest).
 """
@@ -32,6 +46,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fnr2r_layout as layout  # noqa: E402
+import crossmodal_layout as xm_layout  # noqa: E402
 import safetensors_io  # noqa: E402
 
 CONVERTER = "fnrt-convert.py"
@@ -163,10 +178,57 @@ def convert_fnr2r(args):
     return tensors, meta, summary
 
 
+# ----------------------------------------------------------------------------- cross-modal
+
+def convert_crossmodal(args):
+    where = "crossmodal: "
+    import torch
+    sd = drop_bn_counters(state_dict_of(load_checkpoint(args.crossmodal, "crossmodal",
+                                                        args.trust_pickle), "crossmodal"))
+    kept = OrderedDict()
+    n_dropped = 0
+    for name, t in sd.items():
+        if name.startswith("base_model.") and not xm_layout.is_dropped(name):
+            view = xm_layout.base_model_to_view(name)
+            if view is None:
+                raise ConvertError("%sunexpected tensor %s (not a ResNet-18 encoder parameter)"
+                                   % (where, name))
+            if view not in sd:
+                raise ConvertError("%stensor %s has no encoder view %s" % (where, name, view))
+            other = sd[view]
+            if tuple(t.shape) != tuple(other.shape) or not torch.equal(t, other):
+                raise ConvertError("%stensor %s differs from its encoder view %s"
+                                   % (where, name, view))
+            n_dropped += 1
+        elif xm_layout.is_dropped(name):
+            n_dropped += 1
+        else:
+            kept[name] = t
+    shapes = {k: tuple(v.shape) for k, v in kept.items()}
+    try:
+        w = xm_layout.infer_widths(shapes)
+    except xm_layout.LayoutError as e:
+        raise ConvertError(where + str(e))
+    specs = xm_layout.model_specs(w)
+    problems = xm_layout.check_shapes(shapes, specs, where)
+    if problems:
+        raise ConvertError("checkpoint does not match the cross-modal network at %s:\n  %s"
+                           % (w.describe(), "\n  ".join(problems)))
+    tensors = [(spec.name, to_float32(kept[spec.name], spec.name, where)) for spec in specs]
+    meta = OrderedDict([("architecture", xm_layout.ARCHITECTURE), ("bn_eps", BN_EPS),
+                        ("modes", ",".join(xm_layout.MODES))])
+    meta.update(w.metadata())
+    meta["source_crossmodal"] = os.path.basename(args.crossmodal)
+    meta["source_license"] = ("CC BY-NC 4.0 if converted from the published model.pth "
+                              "(Abrevaya et al. 2020)")
+    summary = "crossmodal, %s, %d published tensors dropped" % (w.describe(), n_dropped)
+    return tensors, meta, summary
+
+
 # name -> (converter, options that select it (all required), usage)
 ARCHITECTURES = OrderedDict([
     ("fnr2r", (convert_fnr2r, ("coarse", "refiner"), "FNR2R: --coarse P1 --refiner P2")),
-    # ("crossmodal", (convert_crossmodal, ("crossmodal",), "CrossModal: --crossmodal M.pth")),
+    ("crossmodal", (convert_crossmodal, ("crossmodal",), "CrossModal: --crossmodal M.pth")),
 ])
 
 
@@ -195,6 +257,9 @@ def main(argv=None):
     g.add_argument("--coarse", metavar="P1", help="UShapedNet state_dict (e.g. p1_ckpt_200.pkl)")
     g.add_argument("--refiner", metavar="P2",
                    help='VGGUnetN256 {"model": state_dict} or state_dict (e.g. p2_ckpt_150.pt)')
+    g = ap.add_argument_group("cross-modal inputs (Abrevaya et al. 2020)")
+    g.add_argument("--crossmodal", metavar="M.pth",
+                   help="ResNetUNet state_dict (the published model.pth)")
     ap.add_argument("-o", "--output", required=True, metavar="MODEL",
                     help="output .safetensors file")
     ap.add_argument("--dtype", choices=("f32", "f16", "bf16"), default="f32",

@@ -3,6 +3,10 @@
 
   python3 tools/random-model.py -o FILE [--coarse-d 64] [--vgg-widths 64,128,256,512,512]
       [--guide-width 64] [--style-dim 256] [--seed 0] [--dtype f32|f16|bf16] [--force]
+  python3 tools/random-model.py --architecture crossmodal -o FILE [--seed 0]
+      [--crossmodal-scale N] [--dtype ...] [--force]
+      (the cross-modal network of Abrevaya et al. 2020 at the published widths divided by
+      N, default 1; initialisation described in tools/crossmodal_random.py)
 
 Initialisation (chosen so that activations stay O(1) through the whole depth and the
 outputs are neither saturated nor near zero):
@@ -108,10 +112,49 @@ def random_tensors(widths, seed):
     return out
 
 
+def main_crossmodal(args):
+    """--architecture crossmodal: published widths / --crossmodal-scale."""
+    import crossmodal_layout as xm
+    import crossmodal_random
+    f = args.crossmodal_scale
+    full = xm.FULL
+    try:
+        if f < 1 or any(v % f for v in full.resnet + full.up + (full.l4proj, full.fullres, full.head)):
+            raise xm.LayoutError("--crossmodal-scale must divide every published width (1, 2, 4, 8, ...)")
+        w = xm.make_widths([v // f for v in full.resnet], full.blocks, full.l4proj // f,
+                           [v // f for v in full.up], full.fullres // f, full.head // f)
+    except xm.LayoutError as e:
+        print("random-model: %s" % e, file=sys.stderr)
+        return 2
+    tensors = crossmodal_random.random_tensors(w, args.seed)
+    meta = {"format": "fnrt", "fnrt_format_version": "1", "architecture": xm.ARCHITECTURE,
+            "bn_eps": "1e-05", "modes": ",".join(xm.MODES)}
+    meta.update(w.metadata())
+    meta["source_crossmodal"] = "random:seed=%d" % args.seed
+    meta["converter"] = "random-model.py"
+    try:
+        safetensors_io.write(args.output, tensors, meta, dtype=args.dtype.upper(),
+                             overwrite=args.force)
+    except FileExistsError:
+        print("random-model: %s exists (use --force to overwrite)" % args.output, file=sys.stderr)
+        return 2
+    except (OSError, safetensors_io.SafetensorsError) as e:
+        print("random-model: %s" % e, file=sys.stderr)
+        return 1
+    n = sum(a.size for _, a in tensors)
+    print("random-model: wrote %s (crossmodal, %s, %d tensors, %d parameters, seed %d)"
+          % (args.output, w.describe(), len(tensors), n, args.seed))
+    return 0
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(
-        description="Write a random-weight FNR2R model in the fnrt safetensors format.")
+        description="Write a random-weight FNR2R (or cross-modal) model in the fnrt "
+                    "safetensors format.")
     ap.add_argument("-o", "--output", required=True, help="output .safetensors file")
+    ap.add_argument("--architecture", choices=("fnr2r", "crossmodal"), default="fnr2r")
+    ap.add_argument("--crossmodal-scale", type=int, default=1, metavar="N",
+                    help="crossmodal: divide every published width by N (default 1)")
     ap.add_argument("--coarse-d", type=int, default=layout.FULL.coarse_d)
     ap.add_argument("--vgg-widths", default=",".join(map(str, layout.FULL.vgg)))
     ap.add_argument("--guide-width", type=int, default=layout.FULL.guide)
@@ -120,6 +163,11 @@ def main(argv=None):
     ap.add_argument("--dtype", choices=("f32", "f16", "bf16"), default="f32")
     ap.add_argument("--force", action="store_true", help="overwrite an existing output")
     args = ap.parse_args(argv)
+    if args.seed < 0:
+        print("random-model: --seed must be >= 0", file=sys.stderr)
+        return 2
+    if args.architecture == "crossmodal":
+        return main_crossmodal(args)
     try:
         w = layout.parse_widths(args.coarse_d, args.vgg_widths, args.guide_width, args.style_dim)
     except layout.LayoutError as e:

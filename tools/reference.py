@@ -41,6 +41,17 @@ Outputs (float32 .npy, shape (H, W, 3)):
   refiner.out               tanh(refiner.conv11)
   normals                   refiner.out / max(||refiner.out||, 1e-12) per pixel
 
+The files --dump writes carry fnrt's graph layer names (the names `fnrt diff --dump` uses,
+host/src/core/fnr2r.c), so `fnrt diff --dump D` and `reference.py --dump D/torch` can be
+compared file by file: where the name above differs, the file is named as in the graph
+(GRAPH_NAMES below): coarse.input -> coarse.gray, guide.convK -> guide.convK.1.3,
+refiner.bottleneck (the max-pool) -> refiner.pool5, refiner.conv_bottleneck ->
+refiner.bottleneck, refiner.upN.conv_cat -> refiner.upN.conv_cat.2, refiner.upN.modulation ->
+refiner.upN.style.  coarse.deconv8, refiner.upN.sdft and refiner.conv11 have no graph
+counterpart (fnrt fuses them with the following tanh / residual add) and keep their names;
+graph layers with no file here (coarse.catN, refiner.poolN for N < 5, ...) are data
+movement or fused sub-steps.  The run() API keeps the names above.
+
 Exit status: 0 ok, 2 bad arguments / input / model, 1 other errors.
 """
 
@@ -260,6 +271,23 @@ def run(model_path, rgb_chw, dump=False):
     return to_hwc(normals), to_hwc(ex), d
 
 
+def graph_name(name):
+    """fnrt's graph layer name for a dump name of Net (see the module docstring)."""
+    fixed = {"coarse.input": "coarse.gray", "refiner.bottleneck": "refiner.pool5",
+             "refiner.conv_bottleneck": "refiner.bottleneck"}
+    if name in fixed:
+        return fixed[name]
+    parts = name.split(".")
+    if len(parts) == 2 and parts[0] == "guide" and parts[1] in ("conv1", "conv2", "conv3"):
+        return name + ".1.3"
+    if len(parts) == 3 and parts[0] == "refiner" and parts[1].startswith("up"):
+        if parts[2] == "conv_cat":
+            return name + ".2"
+        if parts[2] == "modulation":
+            return "refiner.%s.style" % parts[1]
+    return name
+
+
 def _save_npy(path, arr):
     np.save(path, np.ascontiguousarray(arr, dtype=np.float32))
 
@@ -290,7 +318,7 @@ def main(argv=None):
         if args.dump:
             os.makedirs(args.dump, exist_ok=True)
             for name, arr in dumps.items():
-                _save_npy(os.path.join(args.dump, name + ".npy"), arr)
+                _save_npy(os.path.join(args.dump, graph_name(name) + ".npy"), arr)
     except OSError as e:
         print("reference: %s" % e, file=sys.stderr)
         return 1

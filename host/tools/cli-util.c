@@ -32,6 +32,7 @@ void install_signal_handlers(void)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL); /* terminal closed: same clean stop, no temp file left */
 }
 
 double now_s(void)

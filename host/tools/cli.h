@@ -36,7 +36,11 @@ typedef struct fnrt_cli_command {
 int fnrt_cmd_infer(int argc, char **argv);
 int fnrt_cmd_info(int argc, char **argv);
 int fnrt_cmd_devices(int argc, char **argv);
+int fnrt_cmd_plan(int argc, char **argv);
+int fnrt_cmd_bench(int argc, char **argv);
 int fnrt_cmd_eval(int argc, char **argv);
+int fnrt_cmd_diff(int argc, char **argv);
+int fnrt_cmd_doctor(int argc, char **argv);
 
 /* Set by SIGINT/SIGTERM once install_signal_handlers() ran; pending temp files are removed
  * by the handler itself. */

@@ -35,16 +35,27 @@ static void usage_infer(FILE *f)
             "  -o, --output OUT      output file or directory (required)\n"
             "      --format png|npy  file type written into an output directory (default png)\n"
             "      --bits 8|16       bits per sample of PNG output (default 8)\n"
-            "      --size 256|input  write at the network size (default) or resized back to\n"
-            "                        each input's size\n"
+            "      --size 256|input  write at the network size (default) or at each input's\n"
+            "                        size: larger inputs are refined at their native\n"
+            "                        resolution in overlapping 256x256 tiles\n"
             "      --exemplar PATH   also write the coarse exemplar normals (a file for one\n"
-            "                        input, a directory for several)\n"
+            "                        input, a directory for several; fnr2r models only)\n"
+            "      --mode MODE       the model's mode ('fnrt info' lists them): image\n"
+            "                        (default), or normal-ae for crossmodal models: INPUT is\n"
+            "                        then a normal-map PNG ((n+1)/2, as fnrt writes them),\n"
+            "                        re-estimated with every skip connection deactivated\n"
             "      --relight PATH    also write the face re-shaded from the predicted normals\n"
             "                        under a new light (file for one input, else directory)\n"
             "      --light X,Y,Z     direction toward that light, camera frame (x right, y up,\n"
             "                        z toward the viewer); default -0.5,0.5,0.7071\n"
             "      --panel PATH      also write a side-by-side panel at the network size:\n"
             "                        input | exemplar | normals | relit\n"
+            "      --timeout SECONDS bound each image's device wait: past it the image\n"
+            "                        fails ('timed out'), the session is abandoned and a\n"
+            "                        fresh one takes the rest of a batch (OpenCL only)\n"
+            "      --allow-fallback  if the backend cannot run an op of the model, run the\n"
+            "                        whole model on the ref backend (with a warning) instead\n"
+            "                        of failing\n"
             "  -f, --force           replace existing output files (never done otherwise)\n"
             "  -q, --quiet           no progress lines\n"
             "  -h, --help            this text\n",
@@ -55,6 +66,10 @@ typedef struct infer_opts {
     const char *model, *backend, *device, *output, *exemplar, *relight, *panel;
     float light[3];
     int bits, size_input, force, quiet, npy_in_dir;
+    const char *mode; /* --mode (NULL = the model's default) */
+    int has_exemplar; /* the model has an exemplar output (else panels show a gray tile) */
+    double timeout;     /* --timeout (0 = none) */
+    int allow_fallback; /* --allow-fallback */
 } infer_opts;
 
 /* Where one input's results go (NULL = not wanted). */
@@ -82,72 +97,163 @@ static int path_for(const char *opt, int batch, const char *input, const char *e
     return *out ? 0 : -1;
 }
 
-static int infer_one(fnrt_session *s, int size, const char *in_path, const infer_paths *out,
-                     const infer_opts *o)
+/* One image on its way through `fnrt infer`: read and resized (job_begin), inferred
+ * (synchronously, or submitted to the session's stream and collected later), then
+ * post-processed and written (job_finish). */
+typedef struct infer_job {
+    fnrt_image img, net, normals, exemplar, hires;
+    infer_paths paths;
+    const char *in_path;
+    size_t index;
+    double t0;
+    int highres; /* refined at the native resolution (synchronous) */
+    int want_ex;
+    int written; /* its normal map was written (counted as written even if interrupted) */
+} infer_job;
+
+static void job_free(infer_job *j)
 {
-    fnrt_image img = {0}, net = {0}, normals = {0}, exemplar = {0}, tmp = {0}, pic = {0};
-    int rc = -1;
+    fnrt_image_free(&j->img);
+    fnrt_image_free(&j->net);
+    fnrt_image_free(&j->normals);
+    fnrt_image_free(&j->exemplar);
+    fnrt_image_free(&j->hires);
+    paths_free(&j->paths);
+    memset(j, 0, sizeof *j);
+}
+
+/* Reads and resizes j->in_path (j->paths set); the host half before the network. */
+static fnrt_status job_begin(infer_job *j, int size, const infer_opts *o)
+{
     fnrt_status st;
     size_t n_net = (size_t)3 * size * size;
-    int want_ex = out->exemplar || out->panel;
+    j->want_ex = j->paths.exemplar || j->paths.panel;
+    if ((st = fnrt_png_read(j->in_path, NULL, &j->img)) != FNRT_OK)
+        return st;
+    j->net = (fnrt_image){3, size, size, malloc(n_net * sizeof(float))};
+    j->normals = (fnrt_image){3, size, size, malloc(n_net * sizeof(float))};
+    j->exemplar = (fnrt_image){3, size, size, j->want_ex ? malloc(n_net * sizeof(float)) : NULL};
+    if (!j->net.data || !j->normals.data || (j->want_ex && !j->exemplar.data))
+        return fnrt_error(FNRT_ERR_NOMEM, "out of memory");
+    if ((st = fnrt_image_resize(&j->img, &j->net)) != FNRT_OK)
+        return st;
+    if (j->want_ex && !o->has_exemplar) /* (n+1)/2 = 0.5: a neutral panel tile */
+        memset(j->exemplar.data, 0, n_net * sizeof(float));
+    /* --size input on an image larger than the network: the refiner runs at the native
+     * resolution on overlapping tiles (exemplar and style from the network-size image) */
+    j->highres = o->size_input && o->has_exemplar && j->img.h >= size && j->img.w >= size &&
+                 (j->img.h != size || j->img.w != size);
+    return FNRT_OK;
+}
 
-    if ((st = fnrt_png_read(in_path, NULL, &img)) != FNRT_OK)
-        goto done;
-    net = (fnrt_image){3, size, size, malloc(n_net * sizeof(float))};
-    normals = (fnrt_image){3, size, size, malloc(n_net * sizeof(float))};
-    exemplar = (fnrt_image){3, size, size, want_ex ? malloc(n_net * sizeof(float)) : NULL};
-    if (!net.data || !normals.data || (want_ex && !exemplar.data)) {
-        st = fnrt_error(FNRT_ERR_NOMEM, "out of memory");
-        goto done;
+/* The network, synchronously. */
+static fnrt_status job_infer(fnrt_session *s, infer_job *j, int size, const infer_opts *o)
+{
+    fnrt_status st;
+    if (!j->highres)
+        return fnrt_session_infer(s, j->net.data, j->normals.data,
+                                  o->has_exemplar ? j->exemplar.data : NULL);
+    j->hires = (fnrt_image){3, j->img.h, j->img.w,
+                            malloc((size_t)3 * j->img.h * j->img.w * sizeof(float))};
+    if (!j->hires.data)
+        return fnrt_error(FNRT_ERR_NOMEM, "out of memory");
+    if ((st = fnrt_session_infer_highres(s, j->img.data, j->img.h, j->img.w, 0, j->hires.data,
+                                         j->want_ex ? j->exemplar.data : NULL)) != FNRT_OK)
+        return st;
+    if (j->paths.panel) { /* the panel shows network-size maps */
+        fnrt_image_free(&j->normals);
+        if ((st = resize_normals(&j->hires, size, size, &j->normals)) != FNRT_OK)
+            return st;
     }
-    if ((st = fnrt_image_resize(&img, &net)) != FNRT_OK)
-        goto done;
-    if ((st = fnrt_session_infer(s, net.data, normals.data, exemplar.data)) != FNRT_OK)
-        goto done;
+    return FNRT_OK;
+}
+
+/* The host half after the network: panel, resizing back, writing. */
+static fnrt_status job_finish(infer_job *j, int size, const infer_opts *o)
+{
+    fnrt_status st = FNRT_OK;
+    fnrt_image tmp = {0}, pic = {0};
+    const infer_paths *out = &j->paths;
     if (out->panel) { /* at the network size: input | exemplar | normals | relit */
-        if ((st = make_panel(&net, &exemplar, &normals, o->light, &pic)) != FNRT_OK ||
+        if ((st = make_panel(&j->net, &j->exemplar, &j->normals, o->light, &pic)) != FNRT_OK ||
             (st = write_image_png(out->panel, &pic, 8, o->force)) != FNRT_OK)
             goto done;
         fnrt_image_free(&pic);
     }
-    if (o->size_input && (img.h != size || img.w != size)) {
-        if ((st = resize_normals(&normals, img.h, img.w, &tmp)) != FNRT_OK)
+    if (o->size_input && (j->img.h != size || j->img.w != size)) {
+        if (j->highres) {
+            tmp = j->hires;
+            j->hires = (fnrt_image){0};
+        } else if ((st = resize_normals(&j->normals, j->img.h, j->img.w, &tmp)) != FNRT_OK) {
             goto done;
-        fnrt_image_free(&normals);
-        normals = tmp;
+        }
+        fnrt_image_free(&j->normals);
+        j->normals = tmp;
         tmp = (fnrt_image){0};
         if (out->exemplar) {
-            if ((st = resize_normals(&exemplar, img.h, img.w, &tmp)) != FNRT_OK)
+            if ((st = resize_normals(&j->exemplar, j->img.h, j->img.w, &tmp)) != FNRT_OK)
                 goto done;
-            fnrt_image_free(&exemplar);
-            exemplar = tmp;
+            fnrt_image_free(&j->exemplar);
+            j->exemplar = tmp;
             tmp = (fnrt_image){0};
         }
     }
-    if (fnrt_cli_interrupted)
+    if (fnrt_cli_interrupted) {
+        st = FNRT_ERR_IO;
         goto done;
-    if ((st = write_normals(out->normals, &normals, o->bits, o->force)) != FNRT_OK)
+    }
+    if ((st = write_normals(out->normals, &j->normals, o->bits, o->force)) != FNRT_OK)
         goto done;
-    if (out->exemplar && (st = write_normals(out->exemplar, &exemplar, o->bits, o->force)) != FNRT_OK)
+    j->written = 1;
+    if (out->exemplar &&
+        (st = write_normals(out->exemplar, &j->exemplar, o->bits, o->force)) != FNRT_OK)
         goto done;
     if (out->relight) {
         /* relit at the size the normals were written: the input itself or the network size */
-        const fnrt_image *base = normals.h == img.h && normals.w == img.w ? &img : &net;
-        if ((st = relight_image(base, &normals, o->light, &pic)) != FNRT_OK ||
+        const fnrt_image *base =
+            j->normals.h == j->img.h && j->normals.w == j->img.w ? &j->img : &j->net;
+        if ((st = relight_image(base, &j->normals, o->light, &pic)) != FNRT_OK ||
             (st = write_image_png(out->relight, &pic, 8, o->force)) != FNRT_OK)
             goto done;
     }
-    rc = 0;
 done:
-    if (rc != 0 && !fnrt_cli_interrupted)
-        fprintf(stderr, "fnrt: %s: %s\n", in_path, fnrt_last_error());
-    fnrt_image_free(&img);
-    fnrt_image_free(&net);
-    fnrt_image_free(&normals);
-    fnrt_image_free(&exemplar);
     fnrt_image_free(&tmp);
     fnrt_image_free(&pic);
-    return rc;
+    return st;
+}
+
+/* Opens the session: on the backend asked for; with --allow-fallback on ref when that
+ * backend lacks an op of the model (said loudly); then --timeout.  Unless quiet, says
+ * where each stage runs.  Returns 0 or -1 (message printed). */
+static int open_session(const fnrt_model *model, const infer_opts *o, int quiet,
+                        fnrt_session **out)
+{
+    fnrt_session *s = NULL;
+    fnrt_status st = fnrt_session_create(model, o->backend, o->device, &s);
+    if (st == FNRT_ERR_UNSUPPORTED && o->allow_fallback && strcmp(o->backend, "ref") != 0) {
+        fprintf(stderr, "fnrt: WARNING: %s\n"
+                        "fnrt: WARNING: --allow-fallback: running the whole model on the ref "
+                        "backend (plain C on the host CPU) instead\n", fnrt_last_error());
+        st = fnrt_session_create(model, "ref", NULL, &s);
+    }
+    if (st != FNRT_OK) {
+        fprintf(stderr, "fnrt: %s%s\n", fnrt_last_error(),
+                st == FNRT_ERR_UNSUPPORTED && !o->allow_fallback
+                    ? " (no fallback; --allow-fallback runs the model on the ref backend)"
+                    : "");
+        return -1;
+    }
+    if (o->timeout > 0.0 && fnrt_session_set_timeout(s, o->timeout) != FNRT_OK)
+        fprintf(stderr, "fnrt: WARNING: --timeout not applied: %s\n", fnrt_last_error());
+    if (!quiet) {
+        const char *name;
+        fprintf(stderr, "fnrt: stages");
+        for (int i = 0; fnrt_model_stage_info(model, i, &name, NULL, NULL); i++)
+            fprintf(stderr, "%s %s", i ? "," : "", name);
+        fprintf(stderr, " run on %s\n", fnrt_session_device(s));
+    }
+    *out = s;
+    return 0;
 }
 
 /* "x,y,z" -> unit vector */
@@ -181,7 +287,7 @@ static int check_single_ext(const char *what, const char *path, int allow_npy)
 int fnrt_cmd_infer(int argc, char **argv)
 {
     infer_opts o = {default_model(), "opencl", NULL, NULL, NULL, NULL, NULL,
-                    {-0.5f, 0.5f, 0.7071f}, 8, 0, 0, 0, 0};
+                    {-0.5f, 0.5f, 0.7071f}, 8, 0, 0, 0, 0, NULL, 1, 0.0, 0};
     static const struct option longopts[] = {
         {"model", required_argument, 0, 'm'},    {"backend", required_argument, 0, 'b'},
         {"device", required_argument, 0, 'd'},   {"output", required_argument, 0, 'o'},
@@ -190,7 +296,8 @@ int fnrt_cmd_infer(int argc, char **argv)
         {"relight", required_argument, 0, 'R'},  {"light", required_argument, 0, 'L'},
         {"panel", required_argument, 0, 'P'},    {"force", no_argument, 0, 'f'},
         {"quiet", no_argument, 0, 'q'},          {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+        {"mode", required_argument, 0, 'M'},     {"timeout", required_argument, 0, 'T'},
+        {"allow-fallback", no_argument, 0, 'A'}, {0, 0, 0, 0}};
     parse_light("-0.5,0.5,0.7071", o.light);
     int c;
     while ((c = getopt_long(argc, argv, "m:b:d:o:fqh", longopts, NULL)) != -1) {
@@ -202,8 +309,20 @@ int fnrt_cmd_infer(int argc, char **argv)
         case 'E': o.exemplar = optarg; break;
         case 'R': o.relight = optarg; break;
         case 'P': o.panel = optarg; break;
+        case 'M': o.mode = optarg; break;
         case 'f': o.force = 1; break;
         case 'q': o.quiet = 1; break;
+        case 'A': o.allow_fallback = 1; break;
+        case 'T': {
+            char *end;
+            o.timeout = strtod(optarg, &end);
+            if (end == optarg || *end || !(o.timeout > 0.0) || o.timeout > 1e6) {
+                fprintf(stderr, "fnrt infer: --timeout must be a number of seconds > 0, not "
+                                "'%s'\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        }
         case 'h': usage_infer(stdout); return 0;
         case 'L':
             if (parse_light(optarg, o.light) < 0) {
@@ -289,13 +408,23 @@ int fnrt_cmd_infer(int argc, char **argv)
         goto done;
     }
 
-    if (fnrt_model_load(o.model, &model) != FNRT_OK) {
+    fnrt_model_options mopts = {o.mode};
+    fnrt_status lst = fnrt_model_load_ex(o.model, &mopts, &model);
+    if (lst != FNRT_OK) {
         fprintf(stderr, "fnrt: %s\n", fnrt_last_error());
-        rc = EXIT_MODEL;
+        rc = lst == FNRT_ERR_INVALID_ARG ? EXIT_USAGE : EXIT_MODEL; /* no such --mode */
         goto done;
     }
-    if (fnrt_session_create(model, o.backend, o.device, &sess) != FNRT_OK) {
-        fprintf(stderr, "fnrt: %s\n", fnrt_last_error());
+    fnrt_model_info info;
+    fnrt_model_get_info(model, &info);
+    o.has_exemplar = info.has_exemplar;
+    if (o.exemplar && !info.has_exemplar) {
+        fprintf(stderr, "fnrt infer: --exemplar: a %s model has no exemplar output\n",
+                info.architecture);
+        rc = EXIT_USAGE;
+        goto done;
+    }
+    if (open_session(model, &o, o.quiet, &sess) < 0) {
         rc = EXIT_DEVICE;
         goto done;
     }
@@ -305,35 +434,112 @@ int fnrt_cmd_infer(int argc, char **argv)
         rc = EXIT_INPUT;
         goto done;
     }
-    fnrt_model_info info;
-    fnrt_model_get_info(model, &info);
     if (batch && !o.quiet)
         fprintf(stderr, "fnrt: %zu images on %s\n", inputs.n, fnrt_session_device(sess));
 
     install_signal_handlers();
     size_t n_failed = 0, n_done = 0;
     const char *ext = o.npy_in_dir ? "npy" : "png";
-    for (size_t i = 0; i < inputs.n && !fnrt_cli_interrupted; i++) {
-        double t0 = now_s();
-        const char *in = inputs.v[i];
-        paths_free(&paths);
-        if (path_for(o.output, batch, in, ext, &paths.normals) < 0 ||
-            path_for(o.exemplar, batch, in, ext, &paths.exemplar) < 0 ||
-            path_for(o.relight, batch, in, "png", &paths.relight) < 0 ||
-            path_for(o.panel, batch, in, "png", &paths.panel) < 0) {
-            fprintf(stderr, "fnrt: out of memory\n");
-            n_failed++;
-            break;
+    /* A stream: while the device works on the images in flight (their stages overlapping,
+     * see fnrt_session_submit), the host reads and resizes the next one and writes the
+     * finished ones.  High-resolution images run synchronously between them. */
+    int depth = fnrt_session_depth(sess);
+    infer_job jobs[FNRT_SESSION_MAX_DEPTH];
+    memset(jobs, 0, sizeof jobs);
+    size_t head = 0, n_flight = 0, next = 0;
+    int pending = 0; /* a high-resolution job begun at jobs[head + n_flight], waiting */
+    int abandoned = 0; /* a wait timed out (--timeout): drain, then a fresh session */
+    while (!fnrt_cli_interrupted) {
+        infer_job *j = NULL;
+        fnrt_status st = FNRT_OK;
+        if (abandoned && n_flight == 0 && !pending && next < inputs.n) {
+            if (!o.quiet)
+                fprintf(stderr, "fnrt: continuing with a fresh session after the timeout\n");
+            fnrt_session_free(sess); /* abandoned: host memory only, device objects leaked */
+            sess = NULL;
+            if (open_session(model, &o, 1, &sess) < 0 || fnrt_session_depth(sess) != depth) {
+                n_failed += inputs.n - next;
+                break;
+            }
+            abandoned = 0;
         }
-        int r = infer_one(sess, info.input_size, in, &paths, &o);
-        if (r < 0)
+        if (next < inputs.n && n_flight < (size_t)depth && !pending && !abandoned) {
+            /* begin the next image while the device works on those in flight */
+            j = &jobs[(head + n_flight) % (size_t)depth];
+            j->in_path = inputs.v[next];
+            j->index = next++;
+            j->t0 = now_s();
+            if (path_for(o.output, batch, j->in_path, ext, &j->paths.normals) < 0 ||
+                path_for(o.exemplar, batch, j->in_path, ext, &j->paths.exemplar) < 0 ||
+                path_for(o.relight, batch, j->in_path, "png", &j->paths.relight) < 0 ||
+                path_for(o.panel, batch, j->in_path, "png", &j->paths.panel) < 0) {
+                fprintf(stderr, "fnrt: out of memory\n");
+                n_failed++;
+                job_free(j);
+                break;
+            }
+            st = job_begin(j, info.input_size, &o);
+            if (st == FNRT_OK && j->highres) {
+                pending = 1; /* runs alone, once the images in flight are done */
+            } else {
+                if (st == FNRT_OK)
+                    st = fnrt_session_submit(sess, j->net.data, j->normals.data,
+                                             o.has_exemplar ? j->exemplar.data : NULL, j);
+                if (st == FNRT_OK) {
+                    n_flight++;
+                    if (n_flight < (size_t)depth && next < inputs.n)
+                        continue;
+                    j = NULL; /* pipeline full or no more input: collect one */
+                }
+            }
+        }
+        if (!j && n_flight > 0) {
+            /* the oldest image: wait, post-process, write */
+            j = &jobs[head];
+            head = (head + 1) % (size_t)depth;
+            n_flight--;
+            st = fnrt_session_collect(sess, NULL);
+            if (st == FNRT_OK)
+                st = job_finish(j, info.input_size, &o);
+        } else if (pending && n_flight == 0) {
+            j = &jobs[head];
+            pending = 0;
+            st = job_infer(sess, j, info.input_size, &o);
+            if (st == FNRT_OK)
+                st = job_finish(j, info.input_size, &o);
+        } else if (pending || (j && st == FNRT_OK)) {
+            continue;
+        } else if (!j) {
+            break; /* nothing in flight, nothing left */
+        }
+        if (st == FNRT_ERR_TIMEOUT && j) {
+            /* the abandoned device may still write this image's results: leak its output
+             * buffers rather than free memory the driver writes into */
+            abandoned = 1;
+            j->normals.data = NULL;
+            j->exemplar.data = NULL;
+        }
+        if (st != FNRT_OK && !(fnrt_cli_interrupted && j->written)) {
+            if (!fnrt_cli_interrupted)
+                fprintf(stderr, "fnrt: %s: %s\n", j->in_path, fnrt_last_error());
             n_failed++;
-        else
+        } else {
             n_done++;
+        }
         if (batch && !o.quiet && !fnrt_cli_interrupted)
-            fprintf(stderr, "[%zu/%zu] %s -> %s %s (%.2f s)\n", i + 1, inputs.n, in,
-                    paths.normals, r < 0 ? "FAILED" : "ok", now_s() - t0);
+            fprintf(stderr, "[%zu/%zu] %s -> %s %s (%.2f s)\n", j->index + 1, inputs.n,
+                    j->in_path, j->paths.normals, st != FNRT_OK ? "FAILED" : "ok",
+                    now_s() - j->t0);
+        job_free(j);
     }
+    while (n_flight > 0) { /* interrupted: let the device finish, write nothing */
+        fnrt_session_collect(sess, NULL);
+        job_free(&jobs[head]);
+        head = (head + 1) % (size_t)depth;
+        n_flight--;
+    }
+    if (pending)
+        job_free(&jobs[head]);
     if (fnrt_cli_interrupted) {
         fprintf(stderr, "fnrt: interrupted; %zu written, no partial files left\n", n_done);
         rc = EXIT_INTERRUPTED;

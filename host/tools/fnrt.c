@@ -9,7 +9,12 @@ static const fnrt_cli_command commands[] = {
     {"infer", "estimate normal maps of face images", fnrt_cmd_infer},
     {"info", "describe a model file (architecture, parameters, FLOPs per stage)", fnrt_cmd_info},
     {"devices", "list OpenCL platforms and devices", fnrt_cmd_devices},
+    {"plan", "print the stage partition, tiles, FLOPs and memory plan of a model", fnrt_cmd_plan},
+    {"bench", "time a model: per layer/stage, latency, stream throughput, trace", fnrt_cmd_bench},
     {"eval", "accuracy on a labelled set (mean/median angular error)", fnrt_cmd_eval},
+    {"diff", "compare two backends layer by layer against the tolerance table", fnrt_cmd_diff},
+    {"doctor", "preflight: devices, caches, XRT, model integrity, one test inference",
+     fnrt_cmd_doctor},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

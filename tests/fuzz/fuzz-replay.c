@@ -1,11 +1,14 @@
 /* Runs a libFuzzer target over files without libFuzzer (gcc builds, CTest): each argument
  * is a file or a folder of files; every file is passed once to LLVMFuzzerTestOneInput.
- * Used to replay the seed corpora and past crashers in every build, sanitizers included. */
+ * Used to replay the seed corpora and past crashers in every build, sanitizers included.
+ * Like libFuzzer's -rss_limit_mb, an input that drives the peak resident memory above
+ * $FUZZ_REPLAY_MAX_RSS_MB (default 1024) fails: memory amplification is a bug too. */
 #include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -41,6 +44,14 @@ static int run_file(const char *path)
     free(buf);
     LLVMFuzzerTestOneInput(exact, n);
     free(exact);
+    struct rusage ru;
+    const char *lim = getenv("FUZZ_REPLAY_MAX_RSS_MB");
+    long max_mb = lim && *lim ? atol(lim) : 1024;
+    if (getrusage(RUSAGE_SELF, &ru) == 0 && ru.ru_maxrss / 1024 > max_mb) {
+        fprintf(stderr, "fuzz-replay: %s: peak RSS %ld MiB exceeds %ld MiB\n", path,
+                ru.ru_maxrss / 1024, max_mb);
+        return -1;
+    }
     return 0;
 }
 
@@ -94,6 +105,6 @@ int main(int argc, char **argv)
         }
         free(names);
     }
-    printf("fuzz-replay: %zu inputs replayed, %zu unreadable\n", n_files, n_failed);
+    printf("fuzz-replay: %zu inputs replayed, %zu failed\n", n_files, n_failed);
     return n_failed != 0 || n_files == 0;
 }

@@ -67,6 +67,17 @@ typedef enum fnrt_op_type {
     /* in: x[3,H,W].  Per pixel n = x / max(|x|, eps) (|x| the L2 norm over channels);
      * swizzle=0: y = n;  swizzle=1: y = (n1, -n0, n2) (exemplar frame change). */
     FNRT_OP_L2NORM,
+    /* in: a[C,H,W], b[C,H,W].  y = act(a + b), act = p.add.act (alpha = p.add.alpha for
+     * LEAKY).  The residual add of a ResNet BasicBlock, relu(bn2(conv2(x)) + shortcut):
+     * CONV2D's res input is added after act_out, this op adds before the activation. */
+    FNRT_OP_ADD,
+    /* in: x[C,H,W], skip[C-K,H,W] with K = p.merge.k (0 <= K <= C).  Channel-slice
+     * max-merge of the cross-modal decoder's skip connections:
+     *   y[c] = x[c]                   for c < K,
+     *   y[c] = max(x[c], skip[c-K])   for K <= c < C   (fmax: a NaN loses to a number).
+     * A deactivated skip is not an op with an absent input: the graph leaves the op out
+     * and passes x on unchanged. */
+    FNRT_OP_MAXMERGE,
     FNRT_OP_COUNT
 } fnrt_op_type;
 
@@ -105,11 +116,26 @@ typedef struct fnrt_op {
         struct { int stride_b; } cat;
         struct { float scale, eps; } mod;
         struct { int swizzle; float eps; } l2;
+        struct { fnrt_act act; float alpha; } add; /* ADD */
+        struct { int k; } merge;                   /* MAXMERGE: channels kept from x */
     } p;
 } fnrt_op;
 
 /* A device buffer; each backend defines the struct. */
 typedef struct fnrt_buf fnrt_buf;
+/* A point in a backend queue (optional extension below); each backend defines the struct. */
+typedef struct fnrt_event fnrt_event;
+
+/* A band of rows of an op's output (the session's tiled chains): output rows
+ * [y0, y0 + n_rows) are computed, every other output row is left alone.  rows[k] for each
+ * activation argument k (inputs, then the output, as in run's args): 0 = the buffer holds
+ * the whole tensor; R > 0 = the buffer holds R rows (shape (C,R,W)) and tensor row r lives
+ * at buffer row r % R: a ring of rows (line buffer) that must hold every row the band
+ * reads or writes.  Results equal those of run() exactly. */
+typedef struct fnrt_band {
+    int y0, n_rows;
+    int rows[FNRT_OP_MAX_IN + 1];
+} fnrt_band;
 
 typedef struct fnrt_backend_ops {
     const char *name; /* "ref", "opencl", ... */
@@ -132,7 +158,51 @@ typedef struct fnrt_backend_ops {
 
     /* Waits until all queued work is done (may be NULL for synchronous backends). */
     fnrt_status (*finish)(void *ctx);
+
+    /* ---- Optional extension: memory sharing, weight preparation, queues and events ----
+     * Each member may be NULL and is checked by the session executor (core/session.c):
+     * without buf_view every tensor gets its own buffer; without prepare weights are
+     * prepared at first use; without the queue/event group (set_queue, event_record,
+     * event_wait, event_sync, event_free: all or none) stages run one after another.
+     * The reference backend leaves all of them NULL. */
+
+    /* A buffer of elems(shape) floats aliasing the start of base (at least that large).
+     * Freed with buf_free before base. */
+    fnrt_status (*buf_view)(void *ctx, fnrt_buf *base, const fnrt_shape *shape,
+                            fnrt_buf **view);
+    /* Called once per op at session creation, after the parameters were written, with the
+     * op's buffers: lets a backend re-pack constant weights once.  A parameter buffer
+     * passed here is never written again. */
+    fnrt_status (*prepare)(void *ctx, const fnrt_op *op, fnrt_buf *const *args);
+    /* Selects the in-order queue (0 .. FNRT_BACKEND_MAX_QUEUES-1) that the following
+     * buf_write, buf_read, run and event calls enqueue on.  Queue 0 is the default. */
+    fnrt_status (*set_queue)(void *ctx, int queue);
+    /* Non-blocking copies on the current queue (optional even with queues): src/dst must
+     * stay valid until an event recorded after them has completed. */
+    fnrt_status (*buf_write_async)(void *ctx, fnrt_buf *buf, const float *src,
+                                   size_t n_elems);
+    fnrt_status (*buf_read_async)(void *ctx, fnrt_buf *buf, float *dst, size_t n_elems);
+    /* An event that completes when everything enqueued so far on the current queue has. */
+    fnrt_status (*event_record)(void *ctx, fnrt_event **ev);
+    /* Work enqueued later on the current queue starts only after ev completed. */
+    fnrt_status (*event_wait)(void *ctx, fnrt_event *ev);
+    /* Blocks until ev completed; *t_end receives its completion time in seconds on the
+     * host's CLOCK_MONOTONIC when the backend knows it (else the time the wait returned). */
+    fnrt_status (*event_sync)(void *ctx, fnrt_event *ev, double *t_end);
+    void (*event_free)(void *ctx, fnrt_event *ev);
+    /* Runs op on a band of output rows (see fnrt_band); FNRT_ERR_UNSUPPORTED for op types
+     * it has no band variant of (the session only tiles CONV2D). */
+    fnrt_status (*run_band)(void *ctx, const fnrt_op *op, fnrt_buf *const *args,
+                            const struct fnrt_band *band);
+    /* Bounded wait (optional; NULL = the backend cannot bound its waits): like finish, but
+     * gives up after `seconds` with FNRT_ERR_TIMEOUT.  The context is then abandoned: the
+     * device may still be running the work (a running kernel cannot be cancelled), so every
+     * later call on it fails fast with FNRT_ERR_TIMEOUT, and destroy/buf_free leak its
+     * device objects instead of waiting for them. */
+    fnrt_status (*finish_timeout)(void *ctx, double seconds);
 } fnrt_backend_ops;
+
+#define FNRT_BACKEND_MAX_QUEUES 8
 
 /* Built-in backends. */
 extern const fnrt_backend_ops fnrt_backend_ref;

@@ -20,7 +20,8 @@ typedef enum fnrt_status {
     FNRT_ERR_DEVICE = -6,       /* the device/driver reported an error */
     FNRT_ERR_UNSUPPORTED = -7,  /* the backend/device cannot run what was asked */
     FNRT_ERR_LIMIT = -8,        /* an input exceeds a configured limit */
-    FNRT_ERR_INTERNAL = -9      /* a bug in fnrt */
+    FNRT_ERR_INTERNAL = -9,     /* a bug in fnrt */
+    FNRT_ERR_TIMEOUT = -10      /* a device wait exceeded its bound; the session is abandoned */
 } fnrt_status;
 
 /* Short constant name of a status ("ok", "invalid argument", ...). */

@@ -1,11 +1,17 @@
 /* The built-in backends, their lookup, and small helpers of the backend interface. */
 #include "fnrt/fnrt-backend.h"
+#ifdef FNRT_HAVE_XRT
+#include "backend/xrt/xrt.h"
+#endif
 
 #include <string.h>
 
 static const fnrt_backend_ops *const backends[] = {
     &fnrt_backend_ref,
     &fnrt_backend_opencl,
+#ifdef FNRT_HAVE_XRT
+    &fnrt_backend_xrt, /* only when built with XRT (CMake: FNRT_HAVE_XRT) */
+#endif
 };
 
 const fnrt_backend_ops *fnrt_backend_find(const char *name)
@@ -38,6 +44,8 @@ const char *fnrt_op_type_str(fnrt_op_type t)
     case FNRT_OP_MODULATE: return "modulate";
     case FNRT_OP_GRAY: return "gray";
     case FNRT_OP_L2NORM: return "l2norm";
+    case FNRT_OP_ADD: return "add";
+    case FNRT_OP_MAXMERGE: return "maxmerge";
     case FNRT_OP_COUNT: break;
     }
     return "?";

@@ -176,6 +176,19 @@ static int up_block(fnrt_model *m, int n, int x, int skip, int style)
 {
     fnrt_graph *g = &m->graph;
     char name[64], p[64], q[64];
+    /* the style-modulated weights first: they depend only on the style, and the
+     * full-resolution convs below then form one chain that can run in row bands */
+    snprintf(name, sizeof name, "refiner.up%d.style", n);
+    snprintf(p, sizeof p, R "up%d.SDFT.modulation", n);
+    int s = conv(m, name, style, p, NULL, 1, 1, FNRT_ACT_NONE, FNRT_ACT_NONE, -1);
+    snprintf(q, sizeof q, R "up%d.SDFT.weight", n);
+    int w = sdft_weight(m, q);
+    if (g->status != FNRT_OK)
+        return -1;
+    int64_t c = g->tensors[w].shape.dims[0];
+    snprintf(name, sizeof name, "refiner.up%d.sdft_weight", n);
+    int wm = fnrt_graph_modulate(g, name, w, s, (float)(1.0 / sqrt(9.0 * (double)c)), 1e-8f);
+
     snprintf(name, sizeof name, "refiner.up%d.upsample", n);
     int xc = fnrt_graph_upsample2x(g, name, x, 0);
     snprintf(name, sizeof name, "refiner.up%d.conv_s", n);
@@ -189,17 +202,6 @@ static int up_block(fnrt_model *m, int n, int x, int skip, int style)
     snprintf(name, sizeof name, "refiner.up%d.conv_cat.2", n);
     snprintf(p, sizeof p, R "up%d.conv_cat.2", n);
     y = conv(m, name, y, p, NULL, 3, 1, FNRT_ACT_NONE, FNRT_ACT_LEAKY, -1);
-
-    snprintf(name, sizeof name, "refiner.up%d.style", n);
-    snprintf(p, sizeof p, R "up%d.SDFT.modulation", n);
-    int s = conv(m, name, style, p, NULL, 1, 1, FNRT_ACT_NONE, FNRT_ACT_NONE, -1);
-    snprintf(q, sizeof q, R "up%d.SDFT.weight", n);
-    int w = sdft_weight(m, q);
-    if (g->status != FNRT_OK)
-        return -1;
-    int64_t c = g->tensors[w].shape.dims[0];
-    snprintf(name, sizeof name, "refiner.up%d.sdft_weight", n);
-    int wm = fnrt_graph_modulate(g, name, w, s, (float)(1.0 / sqrt(9.0 * (double)c)), 1e-8f);
     snprintf(name, sizeof name, "refiner.up%d", n);
     return fnrt_graph_conv(g, name, y, wm, -1, xs, 1, 1, FNRT_ACT_NONE, FNRT_ACT_NONE);
 }

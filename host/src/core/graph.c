@@ -328,6 +328,46 @@ int fnrt_graph_l2norm(fnrt_graph *g, const char *name, int x, int swizzle, float
     return add_op(g, &op, &out);
 }
 
+int fnrt_graph_add(fnrt_graph *g, const char *name, int a, int b, fnrt_act act)
+{
+    int ids[2] = {a, b};
+    if (bad_ids(g, ids, 2))
+        return fail(g, FNRT_ERR_INTERNAL, "graph: %s: missing input%s", name, "");
+    const fnrt_shape *as = shp(g, a), *bs = shp(g, b);
+    if (as->ndim != 3 || bs->ndim != 3 || as->dims[0] != bs->dims[0] ||
+        as->dims[1] != bs->dims[1] || as->dims[2] != bs->dims[2])
+        return fail(g, FNRT_ERR_MODEL, "graph: %s: the added tensors differ in shape (a "
+                    "residual branch without the downsample it needs?)%s", name, "");
+    fnrt_shape out = *as;
+    fnrt_op op;
+    op_init(&op, FNRT_OP_ADD, name, 2);
+    op.in[0] = a, op.in[1] = b;
+    op.p.add.act = act;
+    op.p.add.alpha = FNRT_LEAKY_SLOPE;
+    return add_op(g, &op, &out);
+}
+
+int fnrt_graph_maxmerge(fnrt_graph *g, const char *name, int x, int skip)
+{
+    int ids[2] = {x, skip};
+    if (bad_ids(g, ids, 2))
+        return fail(g, FNRT_ERR_INTERNAL, "graph: %s: missing input%s", name, "");
+    const fnrt_shape *xs = shp(g, x), *ss = shp(g, skip);
+    if (xs->ndim != 3 || ss->ndim != 3 || xs->dims[1] != ss->dims[1] ||
+        xs->dims[2] != ss->dims[2])
+        return fail(g, FNRT_ERR_MODEL, "graph: %s: the skip map differs in size from the "
+                    "decoder map%s", name, "");
+    if (ss->dims[0] > xs->dims[0])
+        return fail(g, FNRT_ERR_MODEL, "graph: %s: the skip has more channels than the "
+                    "decoder map it merges into%s", name, "");
+    fnrt_shape out = *xs;
+    fnrt_op op;
+    op_init(&op, FNRT_OP_MAXMERGE, name, 2);
+    op.in[0] = x, op.in[1] = skip;
+    op.p.merge.k = (int)(xs->dims[0] - ss->dims[0]);
+    return add_op(g, &op, &out);
+}
+
 double fnrt_op_macs(const fnrt_op *op)
 {
     const fnrt_shape *o = &op->out_shape, *x = &op->in_shape[0];

@@ -29,7 +29,7 @@ typedef struct fnrt_stage {
 /* Upper bound on the bytes of all activation tensors of one graph (sessions allocate every
  * tensor up front): a hostile model with very wide layers is refused at load time with
  * FNRT_ERR_LIMIT instead of exhausting host or device memory.  The published FNR2R size
- * needs about 0.4 GiB. */
+ * needs about 0.32 GiB. */
 #define FNRT_GRAPH_MAX_ACT_BYTES (8ull << 30)
 
 typedef struct fnrt_graph {
@@ -73,6 +73,10 @@ int fnrt_graph_global_avgpool(fnrt_graph *g, const char *name, int x);
 int fnrt_graph_modulate(fnrt_graph *g, const char *name, int w, int s, float scale, float eps);
 int fnrt_graph_gray(fnrt_graph *g, const char *name, int x);
 int fnrt_graph_l2norm(fnrt_graph *g, const char *name, int x, int swizzle, float eps);
+/* y = act(a + b), a and b of one shape (FNRT_OP_ADD). */
+int fnrt_graph_add(fnrt_graph *g, const char *name, int a, int b, fnrt_act act);
+/* y = concat(x[0:K], max(x[K:C], skip)) with K = C - channels(skip) (FNRT_OP_MAXMERGE). */
+int fnrt_graph_maxmerge(fnrt_graph *g, const char *name, int x, int skip);
 
 /* LeakyReLU slope used by FNRT_ACT_LEAKY in graph-built ops. */
 #define FNRT_LEAKY_SLOPE 0.2f

@@ -147,10 +147,36 @@ static fnrt_status check_outputs(const fnrt_model *m)
     return FNRT_OK;
 }
 
+/* The architectures: metadata tag, modes (comma-separated, the first is the default; each
+ * builder builds the graph of m->mode) and graph builder. */
+static const struct {
+    const char *name;
+    const char *modes;
+    fnrt_status (*build)(fnrt_model *m);
+} architectures[] = {
+    {"fnr2r", "image", fnrt_fnr2r_build},
+    {"crossmodal", "image,normal-ae", fnrt_crossmodal_build},
+};
+#define N_ARCHITECTURES (sizeof architectures / sizeof architectures[0])
+
+/* 1 if mode is one of the comma-separated modes. */
+static int has_mode(const char *modes, const char *mode)
+{
+    size_t n = strlen(mode);
+    for (const char *p = modes; *p;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len == n && strncmp(p, mode, n) == 0)
+            return 1;
+        p += len + (end != NULL);
+    }
+    return 0;
+}
+
 /* Binds an opened file (path for messages; data NULL = read the file at path, else the
  * n_bytes memory image) into a model. */
 static fnrt_status model_load(const char *path, const void *data, size_t n_bytes,
-                              fnrt_model **out)
+                              const fnrt_model_options *opts, fnrt_model **out)
 {
     fnrt_status st;
     fnrt_model *m = calloc(1, sizeof *m);
@@ -186,6 +212,8 @@ static fnrt_status model_load(const char *path, const void *data, size_t n_bytes
     const char *arch = fnrt_safetensors_meta(m->st, "architecture");
     if (!arch && fnrt_model_has(m, "coarse.conv1.weight"))
         arch = "fnr2r";
+    if (!arch && fnrt_model_has(m, "layer0.0.weight") && fnrt_model_has(m, "conv_up3.0.weight"))
+        arch = "crossmodal";
     if (!arch) {
         st = fnrt_error(FNRT_ERR_MODEL, "model %s: no 'architecture' in the metadata and no "
                         "known tensor names (convert checkpoints with tools/fnrt-convert.py)",
@@ -193,13 +221,27 @@ static fnrt_status model_load(const char *path, const void *data, size_t n_bytes
         goto fail;
     }
     snprintf(m->architecture, sizeof m->architecture, "%s", arch);
-    if (strcmp(arch, "fnr2r") == 0) {
-        st = fnrt_fnr2r_build(m);
-    } else {
-        st = fnrt_error(FNRT_ERR_UNSUPPORTED, "model %s: unknown architecture '%s' (known: fnr2r)",
-                        path, arch);
+    size_t a = 0;
+    while (a < N_ARCHITECTURES && strcmp(arch, architectures[a].name) != 0)
+        a++;
+    if (a == N_ARCHITECTURES) {
+        st = fnrt_error(FNRT_ERR_UNSUPPORTED,
+                        "model %s: unknown architecture '%s' (known: fnr2r, crossmodal)", path,
+                        arch);
+        goto fail;
     }
-    if (st != FNRT_OK)
+    m->modes = architectures[a].modes;
+    const char *mode = opts && opts->mode && *opts->mode ? opts->mode : NULL;
+    if (mode && (strlen(mode) >= sizeof m->mode || !has_mode(m->modes, mode))) {
+        st = fnrt_error(FNRT_ERR_INVALID_ARG, "model %s: architecture '%s' has no mode '%s' "
+                        "(its modes: %s)", path, arch, mode, m->modes);
+        goto fail;
+    }
+    if (mode)
+        snprintf(m->mode, sizeof m->mode, "%s", mode);
+    else
+        snprintf(m->mode, sizeof m->mode, "%.*s", (int)strcspn(m->modes, ","), m->modes);
+    if ((st = architectures[a].build(m)) != FNRT_OK)
         goto fail;
     if ((st = check_outputs(m)) != FNRT_OK)
         goto fail;
@@ -216,7 +258,16 @@ fnrt_status fnrt_model_load(const char *path, fnrt_model **out)
     if (!path || !out)
         return fnrt_error(FNRT_ERR_INVALID_ARG, "fnrt_model_load: NULL argument");
     *out = NULL;
-    return model_load(path, NULL, 0, out);
+    return model_load(path, NULL, 0, NULL, out);
+}
+
+fnrt_status fnrt_model_load_ex(const char *path, const fnrt_model_options *opts,
+                               fnrt_model **out)
+{
+    if (!path || !out)
+        return fnrt_error(FNRT_ERR_INVALID_ARG, "fnrt_model_load_ex: NULL argument");
+    *out = NULL;
+    return model_load(path, NULL, 0, opts, out);
 }
 
 fnrt_status fnrt_model_load_mem(const void *data, size_t n_bytes, fnrt_model **out)
@@ -225,7 +276,7 @@ fnrt_status fnrt_model_load_mem(const void *data, size_t n_bytes, fnrt_model **o
         return fnrt_error(FNRT_ERR_INVALID_ARG, "fnrt_model_load_mem: NULL argument");
     *out = NULL;
     static const char empty[1];
-    return model_load("<memory>", data ? data : empty, n_bytes, out);
+    return model_load("<memory>", data ? data : empty, n_bytes, NULL, out);
 }
 
 void fnrt_model_free(fnrt_model *m)
@@ -242,6 +293,9 @@ void fnrt_model_get_info(const fnrt_model *m, fnrt_model_info *info)
 {
     memset(info, 0, sizeof *info);
     info->architecture = m->architecture;
+    info->mode = m->mode;
+    info->modes = m->modes;
+    info->has_exemplar = m->graph.out_exemplar >= 0;
     info->input_size = m->graph.input_size;
     info->n_params = m->n_params;
     info->n_ops = (uint64_t)m->graph.n_ops;

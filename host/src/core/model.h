@@ -9,6 +9,8 @@
 struct fnrt_model {
     char *path;
     char architecture[32];
+    char mode[32];    /* the graph's mode (fnrt_model_options.mode or the default) */
+    const char *modes; /* the architecture's modes, comma-separated, default first */
     fnrt_safetensors *st;
     fnrt_graph graph;
     uint64_t n_params;
@@ -31,5 +33,6 @@ fnrt_status fnrt_model_conv_params(fnrt_model *m, const char *prefix, const char
 
 /* Graph builders, one per architecture. */
 fnrt_status fnrt_fnr2r_build(fnrt_model *m);
+fnrt_status fnrt_crossmodal_build(fnrt_model *m); /* builds the graph of m->mode */
 
 #endif

@@ -18,6 +18,7 @@ const char *fnrt_status_str(fnrt_status st)
     case FNRT_ERR_UNSUPPORTED: return "unsupported";
     case FNRT_ERR_LIMIT: return "limit exceeded";
     case FNRT_ERR_INTERNAL: return "internal error";
+    case FNRT_ERR_TIMEOUT: return "timed out";
     }
     return "unknown status";
 }

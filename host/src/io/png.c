@@ -40,6 +40,38 @@ struct png_src {
     char warn[256]; /* libpng's last warning (IHDR problems come as warnings, then an error) */
 };
 
+/* Ancillary chunks fnrt does not use (no colour management, no text): libpng skips them
+ * unread.  Otherwise it allocates a buffer of the chunk's declared length before reading
+ * it (iTXt, zTXt, tEXt, iCCP, sPLT, eXIf): 2 GiB for a 100-byte file that claims it. */
+static const png_byte png_ignored_chunks[] = {
+    'b', 'K', 'G', 'D', '\0', 'c', 'H', 'R', 'M', '\0', 'e', 'X', 'I', 'f', '\0',
+    'g', 'A', 'M', 'A', '\0', 'h', 'I', 'S', 'T', '\0', 'i', 'C', 'C', 'P', '\0',
+    'i', 'T', 'X', 't', '\0', 'o', 'F', 'F', 's', '\0', 'p', 'C', 'A', 'L', '\0',
+    'p', 'H', 'Y', 's', '\0', 's', 'B', 'I', 'T', '\0', 's', 'C', 'A', 'L', '\0',
+    's', 'P', 'L', 'T', '\0', 's', 'R', 'G', 'B', '\0', 't', 'E', 'X', 't', '\0',
+    't', 'I', 'M', 'E', '\0', 'z', 'T', 'X', 't', '\0',
+};
+
+/* libpng's allocations go through these: none may exceed the per-chunk limit or one
+ * decoded row (whichever is larger), whatever a chunk header claims. */
+struct png_mem {
+    size_t max_bytes;
+};
+
+static png_voidp png_malloc_cb(png_structp png, png_alloc_size_t n_bytes)
+{
+    const struct png_mem *mem = png_get_mem_ptr(png);
+    if (mem && n_bytes > mem->max_bytes)
+        return NULL; /* libpng reports "out of memory" and fails or skips the chunk */
+    return malloc(n_bytes ? n_bytes : 1);
+}
+
+static void png_free_cb(png_structp png, png_voidp p)
+{
+    (void)png;
+    free(p);
+}
+
 struct png_dec {
     png_structp png;
     png_infop info;
@@ -168,8 +200,13 @@ static fnrt_status png_decode(struct png_src *src, const fnrt_png_limits *lim_in
 
     memset(&d, 0, sizeof d);
     png_limits_fill(lim_in, &lim);
+    /* 16-bit RGBA row of the widest allowed image, plus libpng's filter byte and slack */
+    struct png_mem mem = {(size_t)lim.max_width * 8u + 4096u};
+    if (lim.max_chunk_bytes < (uint64_t)SIZE_MAX && (size_t)lim.max_chunk_bytes > mem.max_bytes)
+        mem.max_bytes = (size_t)lim.max_chunk_bytes;
 
-    d.png = png_create_read_struct(PNG_LIBPNG_VER_STRING, src, png_err_fn, png_warn_fn);
+    d.png = png_create_read_struct_2(PNG_LIBPNG_VER_STRING, src, png_err_fn, png_warn_fn, &mem,
+                                     png_malloc_cb, png_free_cb);
     if (d.png)
         d.info = png_create_info_struct(d.png);
     if (!d.png || !d.info) {
@@ -177,6 +214,8 @@ static fnrt_status png_decode(struct png_src *src, const fnrt_png_limits *lim_in
         goto cleanup;
     }
     png_set_read_fn(d.png, src, png_read_fn);
+    png_set_keep_unknown_chunks(d.png, PNG_HANDLE_CHUNK_NEVER, png_ignored_chunks,
+                                (int)(sizeof png_ignored_chunks / 5));
     png_set_user_limits(d.png, lim.max_width, lim.max_height);
     png_set_chunk_cache_max(d.png, lim.max_chunk_cache);
     png_set_chunk_malloc_max(d.png, (png_alloc_size_t)(lim.max_chunk_bytes > (uint64_t)SIZE_MAX

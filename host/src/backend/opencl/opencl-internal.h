@@ -33,6 +33,7 @@ typedef enum fnrt_cl_prog {
     FNRT_CL_PROG_UPSAMPLE,
     FNRT_CL_PROG_MODCONV,
     FNRT_CL_PROG_ELEMENTWISE,
+    FNRT_CL_PROG_PEAK,
     FNRT_CL_PROG_COUNT
 } fnrt_cl_prog;
 
@@ -45,6 +46,9 @@ typedef enum fnrt_cl_kern {
     FNRT_CL_K_CONV_K3S1,
     FNRT_CL_K_CONV_K4S2,
     FNRT_CL_K_CONV_K5S2,
+    FNRT_CL_K_CONV_K7S2,
+    FNRT_CL_K_CONV_K3S2,
+    FNRT_CL_K_CONV_K1S2,
     FNRT_CL_K_DECONV_PACK,
     FNRT_CL_K_DECONV_PACK_PHASES,
     FNRT_CL_K_DECONV_IM2COL,
@@ -58,6 +62,12 @@ typedef enum fnrt_cl_kern {
     FNRT_CL_K_GRAY,
     FNRT_CL_K_L2NORM,
     FNRT_CL_K_ACT,
+    FNRT_CL_K_ADD,
+    FNRT_CL_K_MAXMERGE,
+    FNRT_CL_K_PEAK_FMA,
+    FNRT_CL_K_UPSAMPLE2X_ROW16,
+    FNRT_CL_K_MAXPOOL_ROW16,
+    FNRT_CL_K_CONCAT16,
     FNRT_CL_K_COUNT
 } fnrt_cl_kern;
 
@@ -65,8 +75,12 @@ typedef struct fnrt_cl_ctx {
     cl_platform_id platform;
     cl_device_id device;
     cl_context context;
-    cl_command_queue queue;
+    cl_command_queue queue; /* the current queue: queues[cur_queue] */
     cl_device_type type;
+    /* In-order queues selected by set_queue (the session's stages); [0] is created with
+     * the context, the others on first use. */
+    cl_command_queue queues[FNRT_BACKEND_MAX_QUEUES];
+    int cur_queue;
 
     char name[1024];     /* device_name(): one line */
     char cache_id[1024]; /* platform + device + version + driver, part of the cache key */
@@ -80,14 +94,23 @@ typedef struct fnrt_cl_ctx {
     cl_program programs[FNRT_CL_PROG_COUNT];
     cl_kernel kernels[FNRT_CL_K_COUNT];
     cl_mem dummy; /* bound to absent optional arguments */
-    /* Grow-only scratch (im2col): reused by consecutive ops, safe on an in-order queue. */
-    cl_mem scratch;
-    size_t scratch_n_bytes;
+    /* Grow-only scratch (im2col), one per queue: reused by consecutive ops, safe on an
+     * in-order queue. */
+    cl_mem scratch[FNRT_BACKEND_MAX_QUEUES];
+    size_t scratch_n_bytes[FNRT_BACKEND_MAX_QUEUES];
 
     uint64_t write_counter;     /* source of fnrt_buf.version */
     cl_ulong n_bytes_allocated; /* live device allocations made by this context */
 
     unsigned cache_hits, cache_misses, cache_broken;
+    double build_s; /* seconds spent loading or compiling programs */
+
+    /* Xilinx OpenCL flow: programs come from this xclbin (clCreateProgramWithBinary)
+     * instead of the kernel sources; "" = sources (opencl-program.c). */
+    char xclbin[1024];
+    /* Set when finish_timeout gave up (opencl-timeout.c): the device may still be running
+     * work of this context, so nothing may wait on it or release its objects any more. */
+    int dead;
 } fnrt_cl_ctx;
 
 /* Packed-weight flavours (see kernels_cl/conv.cl, deconv.cl). */
@@ -110,6 +133,16 @@ struct fnrt_buf {
     uint64_t packed_version;
     int packed_kind;
     int64_t packed_dims[5]; /* co, ci, kh, kw, stride it was packed for */
+    int is_view;            /* mem aliases another buffer's (buf_view): not counted */
+    int packed_only;        /* constant weights: mem released after prepare packed them */
+};
+
+/* A marker on a queue (the backend's queue/event extension); t_end is set by a completion
+ * callback (host CLOCK_MONOTONIC seconds) once done is 1. */
+struct fnrt_event {
+    cl_event ev;
+    _Atomic int done;
+    double t_end;
 };
 
 /* opencl-device.c: picks the device for a selector string (see opencl.h), fills platform,
@@ -126,6 +159,13 @@ void fnrt_cl_cache_init(fnrt_cl_ctx *ctx);
 fnrt_status fnrt_cl_kernel(fnrt_cl_ctx *ctx, fnrt_cl_kern k, cl_kernel *out);
 const char *fnrt_cl_kernel_name(fnrt_cl_kern k);
 void fnrt_cl_programs_release(fnrt_cl_ctx *ctx);
+/* Xilinx flow: a device string "path/to/x.xclbin[:SEL]" names an xclbin (SEL, the usual
+ * selector, is returned in *selector, NULL if absent); without one, $FNRT_XCLBIN.  Stores
+ * the path in ctx->xclbin.  After device selection fnrt_cl_xclbin_check refuses a
+ * non-Xilinx platform or an unreadable file (no-op without an xclbin). */
+fnrt_status fnrt_cl_xclbin_parse(fnrt_cl_ctx *ctx, const char *device, const char **selector,
+                                 char *sel_buf, size_t n_sel_buf);
+fnrt_status fnrt_cl_xclbin_check(fnrt_cl_ctx *ctx);
 
 /* opencl-backend.c: device allocation with the size checks (max alloc, global memory). */
 fnrt_status fnrt_cl_alloc(fnrt_cl_ctx *ctx, size_t n_bytes, const char *what, cl_mem *out);
@@ -143,6 +183,19 @@ fnrt_status fnrt_cl_global_avgpool(void *ctx, const fnrt_op *op, fnrt_buf *const
 fnrt_status fnrt_cl_modulate(void *ctx, const fnrt_op *op, fnrt_buf *const *args);
 fnrt_status fnrt_cl_gray(void *ctx, const fnrt_op *op, fnrt_buf *const *args);
 fnrt_status fnrt_cl_l2norm(void *ctx, const fnrt_op *op, fnrt_buf *const *args);
+fnrt_status fnrt_cl_add(void *ctx, const fnrt_op *op, fnrt_buf *const *args);
+fnrt_status fnrt_cl_maxmerge(void *ctx, const fnrt_op *op, fnrt_buf *const *args);
+
+/* opencl-ops.c: the backend's prepare member (packs constant conv/deconv weights). */
+fnrt_status fnrt_cl_prepare(void *ctx, const fnrt_op *op, fnrt_buf *const *args);
+/* The backend's run_band member (CONV2D only). */
+fnrt_status fnrt_cl_conv2d_band(void *ctx, const fnrt_op *op, fnrt_buf *const *args,
+                                const fnrt_band *band);
+
+/* opencl-timeout.c: the backend's finish_timeout member, and the error every call on an
+ * abandoned (dead) context returns. */
+fnrt_status fnrt_cl_finish_timeout(void *ctx, double seconds);
+fnrt_status fnrt_cl_dead(const void *ctx);
 
 /* Error helper: FNRT_ERR_DEVICE (or FNRT_ERR_NOMEM for the out-of-memory codes) with
  * "opencl: <what>: <CL name> (<code>)". */

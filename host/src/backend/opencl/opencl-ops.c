@@ -215,6 +215,10 @@ static fnrt_status packed_weights(fnrt_cl_ctx *ctx, const fnrt_op *op, fnrt_buf 
         *out = w->packed;
         return FNRT_OK;
     }
+    if (!w->mem)
+        return fnrt_error(FNRT_ERR_INTERNAL, "opencl: %s '%s': its constant weights were "
+                          "packed for another use and released", fnrt_op_type_str(op->type),
+                          op->name);
     size_t n_bytes = (size_t)n_elems * sizeof(float);
     if (w->packed && w->packed_n_bytes != n_bytes) {
         fnrt_cl_free(ctx, w->packed, w->packed_n_bytes);
@@ -247,7 +251,8 @@ static fnrt_status packed_weights(fnrt_cl_ctx *ctx, const fnrt_op *op, fnrt_buf 
         arg_int(&a, kh * kw);
     }
     arg_int(&a, (int)n_elems);
-    st = launch(ctx, op, kid, &a, (size_t)n_elems, (size_t)ctx->tune[FNRT_CL_TUNE_EW_LS]);
+    /* one work-item per OB packed weights (n_elems is a multiple of OB) */
+    st = launch(ctx, op, kid, &a, (size_t)(n_elems / ob), (size_t)ctx->tune[FNRT_CL_TUNE_EW_LS]);
     if (st != FNRT_OK)
         return st;
     w->packed_kind = kind;
@@ -265,13 +270,18 @@ typedef struct conv_launch {
     int ci, h, w, co, ho, wo, pad;
     float slope;
     int gemm, y_cs, y_off, y_w, y_rs, y_xs; /* output addressing of the GEMM mode */
+    /* direct mode, row bands: output rows [p0, p_end); x, y, res keep tensor row r at
+     * buffer row r % x_rows (y_rows, r_rows).  All 0: the whole tensors. */
+    int p0, p_end, x_rows, y_rows, r_rows;
 } conv_launch;
 
 static fnrt_status conv_run(fnrt_cl_ctx *ctx, const fnrt_op *op, const conv_launch *c, int kh,
                             int kw, int s)
 {
     int obw = ctx->tune[FNRT_CL_TUNE_CONV_OB], pw = ctx->tune[FNRT_CL_TUNE_CONV_PW];
-    int64_t n_items = (int64_t)((c->co + obw - 1) / obw) * ((c->wo + pw - 1) / pw) * c->ho;
+    int p0 = c->p_end > 0 ? c->p0 : 0, p_end = c->p_end > 0 ? c->p_end : c->ho;
+    int64_t n_items = (int64_t)((c->co + obw - 1) / obw) * ((c->wo + pw - 1) / pw) *
+                      (c->gemm ? c->ho : p_end - p0);
     if (n_items > INT_MAX)
         return bad_shape(op, "output too large for 32-bit indexing");
     fnrt_cl_kern kid = FNRT_CL_K_CONV;
@@ -284,6 +294,12 @@ static fnrt_status conv_run(fnrt_cl_ctx *ctx, const fnrt_op *op, const conv_laun
             kid = FNRT_CL_K_CONV_K4S2;
         else if (kh == 5 && s == 2)
             kid = FNRT_CL_K_CONV_K5S2;
+        else if (kh == 7 && s == 2)
+            kid = FNRT_CL_K_CONV_K7S2;
+        else if (kh == 3 && s == 2)
+            kid = FNRT_CL_K_CONV_K3S2;
+        else if (kh == 1 && s == 2)
+            kid = FNRT_CL_K_CONV_K1S2;
     }
     argset a;
     fnrt_status st = get_kernel(ctx, kid, &a);
@@ -313,6 +329,11 @@ static fnrt_status conv_run(fnrt_cl_ctx *ctx, const fnrt_op *op, const conv_laun
     arg_int(&a, c->y_w > 0 ? c->y_w : 1);
     arg_int(&a, c->y_rs);
     arg_int(&a, c->y_xs);
+    arg_int(&a, p0);
+    arg_int(&a, p_end);
+    arg_int(&a, c->x_rows > 0 ? c->x_rows : c->h);
+    arg_int(&a, c->y_rows > 0 ? c->y_rows : c->ho);
+    arg_int(&a, c->r_rows > 0 ? c->r_rows : c->ho);
     if (kid == FNRT_CL_K_CONV) {
         arg_int(&a, kh);
         arg_int(&a, kw);
@@ -327,9 +348,34 @@ static int col_fits(int64_t col_elems)
     return col_elems <= INT_MAX && (uint64_t)col_elems * sizeof(float) <= FNRT_CL_IM2COL_MAX_BYTES;
 }
 
+static fnrt_status conv2d_impl(fnrt_cl_ctx *ctx, const fnrt_op *op, fnrt_buf *const *args,
+                               const fnrt_band *band);
+
 fnrt_status fnrt_cl_conv2d(void *vctx, const fnrt_op *op, fnrt_buf *const *args)
 {
-    fnrt_cl_ctx *ctx = vctx;
+    return conv2d_impl(vctx, op, args, NULL);
+}
+
+fnrt_status fnrt_cl_conv2d_band(void *vctx, const fnrt_op *op, fnrt_buf *const *args,
+                                const fnrt_band *band)
+{
+    if (op->type != FNRT_OP_CONV2D)
+        return fnrt_error(FNRT_ERR_UNSUPPORTED, "opencl: %s '%s': no row-band variant",
+                          fnrt_op_type_str(op->type), op->name);
+    if (!band)
+        return bad_shape(op, "NULL band");
+    return conv2d_impl(vctx, op, args, band);
+}
+
+/* Elements of an activation buffer holding `rows` rows (0: all) of tensor shape s. */
+static int64_t band_elems(const fnrt_shape *s, int rows)
+{
+    return rows > 0 ? s->dims[0] * rows * s->dims[2] : shape_elems(s);
+}
+
+static fnrt_status conv2d_impl(fnrt_cl_ctx *ctx, const fnrt_op *op, fnrt_buf *const *args,
+                               const fnrt_band *band)
+{
     const fnrt_conv_params *p = &op->p.conv;
     const fnrt_shape *xs = &op->in_shape[0], *ws = &op->in_shape[1], *ys = &op->out_shape;
     if (op->n_in != 4)
@@ -349,9 +395,15 @@ fnrt_status fnrt_cl_conv2d(void *vctx, const fnrt_op *op, fnrt_buf *const *args)
         ho != (h + 2 * pad - kh) / s + 1 || wo != (w + 2 * pad - kw) / s + 1)
         return bad_shape(op, "output size does not match (H + 2*pad - k)/stride + 1");
     fnrt_buf *bx = args[0], *bw = args[1], *bb = args[2], *br = args[3], *by = args[4];
-    if (!buf_ok(bx, shape_elems(xs)) || !buf_ok(bw, shape_elems(ws)) ||
-        !buf_ok(by, shape_elems(ys)) || (bb && !buf_ok(bb, co)) ||
-        (br && !buf_ok(br, shape_elems(ys))))
+    int rx = band ? band->rows[0] : 0, rr = band ? band->rows[3] : 0, ry = band ? band->rows[4] : 0;
+    if (band && (band->y0 < 0 || band->n_rows < 1 || band->y0 + band->n_rows > ho ||
+                 rx < 0 || rx > h || rr < 0 || rr > ho || ry < 0 || ry > ho ||
+                 (rx > 0 && rx < band->n_rows * s + kh - 1) ||
+                 (ry > 0 && ry < band->n_rows) || (rr > 0 && rr < band->n_rows)))
+        return bad_shape(op, "row band outside the tensor or rings too short for it");
+    if (!buf_ok(bx, band_elems(xs, rx)) || !buf_ok(bw, shape_elems(ws)) ||
+        !buf_ok(by, band_elems(ys, ry)) || (bb && !buf_ok(bb, co)) ||
+        (br && !buf_ok(br, band_elems(ys, rr))))
         return bad_shape(op, "a buffer's size does not match its shape");
 
     int pw = ctx->tune[FNRT_CL_TUNE_CONV_PW];
@@ -374,7 +426,7 @@ fnrt_status fnrt_cl_conv2d(void *vctx, const fnrt_op *op, fnrt_buf *const *args)
     int64_t col_elems = (int64_t)ci * kh * kw * pp;
     double lanes_direct = (double)wo / (double)((wo + pw - 1) / pw * pw);
     double lanes_col = (double)plane / (double)pp;
-    if (wo < pw && lanes_col > lanes_direct && col_fits(col_elems)) {
+    if (!band && wo < pw && lanes_col > lanes_direct && col_fits(col_elems)) {
         cl_mem col;
         st = fnrt_cl_scratch(ctx, (size_t)col_elems * sizeof(float), &col);
         argset a;
@@ -410,6 +462,13 @@ fnrt_status fnrt_cl_conv2d(void *vctx, const fnrt_op *op, fnrt_buf *const *args)
         conv_launch cl = {.x = x_mem, .packed = packed, .bias = bb, .res = br, .y = by,
                           .ci = ci, .h = h, .w = w, .co = co, .ho = ho, .wo = wo, .pad = pad,
                           .slope = slope};
+        if (band) {
+            cl.p0 = band->y0;
+            cl.p_end = band->y0 + band->n_rows;
+            cl.x_rows = rx;
+            cl.y_rows = ry;
+            cl.r_rows = rr;
+        }
         st = conv_run(ctx, op, &cl, kh, kw, s);
     }
     if (tmp)
@@ -481,6 +540,21 @@ static fnrt_status deconv_phases(fnrt_cl_ctx *ctx, const fnrt_op *op, cl_mem x_m
     return FNRT_OK;
 }
 
+/* Whether a deconvolution runs per stride phase as GEMMs: phase width below the pixel
+ * vector (the im2col of phase 0 is the largest). */
+static int deconv_uses_phases(const fnrt_cl_ctx *ctx, const fnrt_op *op)
+{
+    const fnrt_conv_params *p = &op->p.conv;
+    int pw = ctx->tune[FNRT_CL_TUNE_CONV_PW];
+    int ci = (int)op->in_shape[0].dims[0];
+    int ho = (int)op->out_shape.dims[1], wo = (int)op->out_shape.dims[2];
+    int s = p->stride > 0 ? p->stride : 1;
+    int nt = ((p->kh > p->kw ? p->kh : p->kw) + s - 1) / s;
+    int64_t col0 = (int64_t)ci * nt * nt *
+                   ((((int64_t)(ho + s - 1) / s) * ((wo + s - 1) / s) + pw - 1) / pw * pw);
+    return (wo + s - 1) / s < pw && col_fits(col0);
+}
+
 fnrt_status fnrt_cl_deconv2d(void *vctx, const fnrt_op *op, fnrt_buf *const *args)
 {
     fnrt_cl_ctx *ctx = vctx;
@@ -512,12 +586,7 @@ fnrt_status fnrt_cl_deconv2d(void *vctx, const fnrt_op *op, fnrt_buf *const *arg
     if (n_items > INT_MAX)
         return bad_shape(op, "output too large for 32-bit indexing");
 
-    /* phase width below the pixel vector: the per-phase GEMM path (col of phase 0 is the
-     * largest) */
-    int nt = ((kh > kw ? kh : kw) + s - 1) / s;
-    int64_t col0 = (int64_t)ci * nt * nt *
-                   ((((int64_t)(ho + s - 1) / s) * ((wo + s - 1) / s) + pw - 1) / pw * pw);
-    int phases = (wo + s - 1) / s < pw && col_fits(col0);
+    int phases = deconv_uses_phases(ctx, op);
 
     cl_mem packed, x_mem = bx->mem, tmp = NULL;
     st = packed_weights(ctx, op, bw, phases ? FNRT_CL_PACK_DECONV_PHASES : FNRT_CL_PACK_DECONV,
@@ -592,11 +661,12 @@ fnrt_status fnrt_cl_maxpool(void *vctx, const fnrt_op *op, fnrt_buf *const *args
     fnrt_buf *bx = args[0], *by = args[op->n_in];
     if (!buf_ok(bx, shape_elems(xs)) || !buf_ok(by, shape_elems(ys)))
         return bad_shape(op, "a buffer's size does not match its shape");
+    /* 16 outputs of a row per work-item */
     argset a;
-    st = get_kernel(ctx, FNRT_CL_K_MAXPOOL, &a);
+    st = get_kernel(ctx, FNRT_CL_K_MAXPOOL_ROW16, &a);
     if (st != FNRT_OK)
         return st;
-    int n = (int)by->n_elems;
+    int n = c * ho * ((wo + 15) / 16);
     arg_mem(&a, bx->mem);
     arg_mem(&a, by->mem);
     arg_int(&a, h);
@@ -607,7 +677,8 @@ fnrt_status fnrt_cl_maxpool(void *vctx, const fnrt_op *op, fnrt_buf *const *args
     arg_int(&a, p->stride);
     arg_int(&a, p->pad);
     arg_int(&a, n);
-    st = launch(ctx, op, FNRT_CL_K_MAXPOOL, &a, (size_t)n, (size_t)ctx->tune[FNRT_CL_TUNE_EW_LS]);
+    st = launch(ctx, op, FNRT_CL_K_MAXPOOL_ROW16, &a, (size_t)n,
+                (size_t)ctx->tune[FNRT_CL_TUNE_EW_LS]);
     if (st == FNRT_OK)
         mark_written(ctx, by);
     return st;
@@ -654,18 +725,19 @@ fnrt_status fnrt_cl_upsample2x(void *vctx, const fnrt_op *op, fnrt_buf *const *a
     fnrt_buf *bx = args[0], *by = args[op->n_in];
     if (!buf_ok(bx, shape_elems(xs)) || !buf_ok(by, shape_elems(ys)))
         return bad_shape(op, "a buffer's size does not match its shape");
+    /* 16 outputs of a row per work-item */
     argset a;
-    st = get_kernel(ctx, FNRT_CL_K_UPSAMPLE2X, &a);
+    st = get_kernel(ctx, FNRT_CL_K_UPSAMPLE2X_ROW16, &a);
     if (st != FNRT_OK)
         return st;
-    int n = (int)by->n_elems;
+    int n = (int)(ys->dims[0] * ys->dims[1] * ((ys->dims[2] + 15) / 16));
     arg_mem(&a, bx->mem);
     arg_mem(&a, by->mem);
     arg_int(&a, (int)xs->dims[1]);
     arg_int(&a, (int)xs->dims[2]);
     arg_int(&a, op->p.up.align_corners ? 1 : 0);
     arg_int(&a, n);
-    st = launch(ctx, op, FNRT_CL_K_UPSAMPLE2X, &a, (size_t)n,
+    st = launch(ctx, op, FNRT_CL_K_UPSAMPLE2X_ROW16, &a, (size_t)n,
                 (size_t)ctx->tune[FNRT_CL_TUNE_EW_LS]);
     if (st == FNRT_OK)
         mark_written(ctx, by);
@@ -691,8 +763,9 @@ fnrt_status fnrt_cl_concat(void *vctx, const fnrt_op *op, fnrt_buf *const *args)
     if (!buf_ok(ba, shape_elems(as)) || !buf_ok(bb, shape_elems(bs)) ||
         !buf_ok(by, shape_elems(ys)))
         return bad_shape(op, "a buffer's size does not match its shape");
+    /* 16 elements per work-item */
     argset a;
-    st = get_kernel(ctx, FNRT_CL_K_CONCAT, &a);
+    st = get_kernel(ctx, FNRT_CL_K_CONCAT16, &a);
     if (st != FNRT_OK)
         return st;
     int n = (int)by->n_elems;
@@ -703,7 +776,8 @@ fnrt_status fnrt_cl_concat(void *vctx, const fnrt_op *op, fnrt_buf *const *args)
     arg_int(&a, sb);
     arg_int(&a, (int)(as->dims[1] * as->dims[2]));
     arg_int(&a, n);
-    st = launch(ctx, op, FNRT_CL_K_CONCAT, &a, (size_t)n, (size_t)ctx->tune[FNRT_CL_TUNE_EW_LS]);
+    st = launch(ctx, op, FNRT_CL_K_CONCAT16, &a, (size_t)(n + 15) / 16,
+                (size_t)ctx->tune[FNRT_CL_TUNE_EW_LS]);
     if (st == FNRT_OK)
         mark_written(ctx, by);
     return st;
@@ -786,4 +860,116 @@ fnrt_status fnrt_cl_gray(void *vctx, const fnrt_op *op, fnrt_buf *const *args)
 fnrt_status fnrt_cl_l2norm(void *vctx, const fnrt_op *op, fnrt_buf *const *args)
 {
     return pixel_op(vctx, op, args, FNRT_CL_K_L2NORM, 3);
+}
+
+/* ---- merges (cross-modal network) ---- */
+
+/* Work-items of the merge kernels: four elements each (kernels_cl/elementwise.cl). */
+static size_t merge_items(int64_t n_elems)
+{
+    return (size_t)((n_elems + 3) / 4);
+}
+
+/* The kernels index with int and step by four: keep the last quad's end in range. */
+static int merge_size_ok(int64_t n_elems)
+{
+    return n_elems <= (int64_t)INT_MAX - 8;
+}
+
+fnrt_status fnrt_cl_add(void *vctx, const fnrt_op *op, fnrt_buf *const *args)
+{
+    fnrt_cl_ctx *ctx = vctx;
+    const fnrt_shape *as = &op->in_shape[0], *bs = &op->in_shape[1], *ys = &op->out_shape;
+    fnrt_status st = check_buffers(op, args, 2);
+    if (st != FNRT_OK)
+        return st;
+    if (!act_shape_ok(as) || !act_shape_ok(bs) || !act_shape_ok(ys) ||
+        memcmp(as->dims, bs->dims, sizeof as->dims) != 0 ||
+        memcmp(as->dims, ys->dims, sizeof as->dims) != 0)
+        return bad_shape(op, "a, b and y must be (C,H,W) of one shape");
+    if ((unsigned)op->p.add.act > (unsigned)FNRT_ACT_TANH)
+        return bad_shape(op, "unknown activation");
+    fnrt_buf *ba = args[0], *bb = args[1], *by = args[op->n_in];
+    int64_t n = shape_elems(ys);
+    if (!merge_size_ok(n))
+        return bad_shape(op, "tensor too large for 32-bit indexing");
+    if (!buf_ok(ba, n) || !buf_ok(bb, n) || !buf_ok(by, n))
+        return bad_shape(op, "a buffer's size does not match its shape");
+    argset a;
+    st = get_kernel(ctx, FNRT_CL_K_ADD, &a);
+    if (st != FNRT_OK)
+        return st;
+    arg_mem(&a, ba->mem);
+    arg_mem(&a, bb->mem);
+    arg_mem(&a, by->mem);
+    arg_int(&a, (int)op->p.add.act);
+    arg_float(&a, op->p.add.alpha);
+    arg_int(&a, (int)n);
+    st = launch(ctx, op, FNRT_CL_K_ADD, &a, merge_items(n), (size_t)ctx->tune[FNRT_CL_TUNE_EW_LS]);
+    if (st == FNRT_OK)
+        mark_written(ctx, by);
+    return st;
+}
+
+fnrt_status fnrt_cl_maxmerge(void *vctx, const fnrt_op *op, fnrt_buf *const *args)
+{
+    fnrt_cl_ctx *ctx = vctx;
+    const fnrt_shape *xs = &op->in_shape[0], *ss = &op->in_shape[1], *ys = &op->out_shape;
+    fnrt_status st = check_buffers(op, args, 2);
+    if (st != FNRT_OK)
+        return st;
+    int k = op->p.merge.k;
+    if (!act_shape_ok(xs) || !act_shape_ok(ss) || !act_shape_ok(ys) ||
+        memcmp(xs->dims, ys->dims, sizeof xs->dims) != 0 || ss->dims[1] != xs->dims[1] ||
+        ss->dims[2] != xs->dims[2] || k < 0 || (int64_t)k + ss->dims[0] != xs->dims[0])
+        return bad_shape(op, "x and y must be (C,H,W) and skip (C-K,H,W)");
+    fnrt_buf *bx = args[0], *bs = args[1], *by = args[op->n_in];
+    int64_t n = shape_elems(ys);
+    if (!merge_size_ok(n))
+        return bad_shape(op, "tensor too large for 32-bit indexing");
+    if (!buf_ok(bx, n) || !buf_ok(bs, shape_elems(ss)) || !buf_ok(by, n))
+        return bad_shape(op, "a buffer's size does not match its shape");
+    argset a;
+    st = get_kernel(ctx, FNRT_CL_K_MAXMERGE, &a);
+    if (st != FNRT_OK)
+        return st;
+    arg_mem(&a, bx->mem);
+    arg_mem(&a, bs->mem);
+    arg_mem(&a, by->mem);
+    arg_int(&a, (int)((int64_t)k * xs->dims[1] * xs->dims[2]));
+    arg_int(&a, (int)n);
+    st = launch(ctx, op, FNRT_CL_K_MAXMERGE, &a, merge_items(n),
+                (size_t)ctx->tune[FNRT_CL_TUNE_EW_LS]);
+    if (st == FNRT_OK)
+        mark_written(ctx, by);
+    return st;
+}
+
+/* ---- preparation at session creation ---- */
+
+fnrt_status fnrt_cl_prepare(void *vctx, const fnrt_op *op, fnrt_buf *const *args)
+{
+    fnrt_cl_ctx *ctx = vctx;
+    fnrt_buf *w = op->n_in > 1 ? args[1] : NULL;
+    if ((op->type != FNRT_OP_CONV2D && op->type != FNRT_OP_DECONV2D) || !w || !w->mem)
+        return FNRT_OK;
+    const fnrt_shape *ws = &op->in_shape[1];
+    const fnrt_conv_params *p = &op->p.conv;
+    if (ws->ndim != 4 || op->in_shape[0].ndim != 3 || op->out_shape.ndim != 3 ||
+        (int64_t)w->n_elems != shape_elems(ws))
+        return bad_shape(op, "weight shape");
+    int co = (int)op->out_shape.dims[0], ci = (int)op->in_shape[0].dims[0];
+    int kind = op->type == FNRT_OP_CONV2D  ? FNRT_CL_PACK_CONV
+               : deconv_uses_phases(ctx, op) ? FNRT_CL_PACK_DECONV_PHASES
+                                             : FNRT_CL_PACK_DECONV;
+    cl_mem packed;
+    fnrt_status st = packed_weights(ctx, op, w, kind, co, ci, p->kh, p->kw, p->stride, &packed);
+    if (st != FNRT_OK)
+        return st;
+    /* the canonical copy is never used again: give its memory back (OpenCL keeps it until
+     * the queued packing kernel is done) */
+    fnrt_cl_free(ctx, w->mem, w->n_elems * sizeof(float));
+    w->mem = NULL;
+    w->packed_only = 1;
+    return FNRT_OK;
 }

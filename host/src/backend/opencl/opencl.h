@@ -39,4 +39,18 @@ void fnrt_opencl_cache_stats(void *ctx, unsigned *n_hits, unsigned *n_misses,
  * could be determined or created). */
 const char *fnrt_opencl_cache_dir(void *ctx);
 
+/* Seconds an OpenCL backend context spent loading programs from the cache or compiling
+ * them (programs are built at first use). */
+double fnrt_opencl_build_seconds(void *ctx);
+
+/* Measures the device's float32 FMA throughput with kernels_cl/peak.cl (best of a few runs
+ * of ~0.1 s, after a warm-up that includes code generation): *gflops in GFLOP/s. */
+fnrt_status fnrt_opencl_measure_peak(void *ctx, double *gflops);
+
+
+/* Test hook (opencl-timeout.c): enqueues, on the context's current queue, a single
+ * work-item kernel calibrated to run about `seconds` (for the bounded-wait tests) and
+ * returns without waiting for it. */
+fnrt_status fnrt_opencl_enqueue_test_spin(void *ctx, double seconds);
+
 #endif

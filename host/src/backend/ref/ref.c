@@ -92,6 +92,8 @@ const fnrt_backend_ops fnrt_backend_ref = {
         [FNRT_OP_MODULATE] = fnrt_ref_modulate,
         [FNRT_OP_GRAY] = fnrt_ref_gray,
         [FNRT_OP_L2NORM] = fnrt_ref_l2norm,
+        [FNRT_OP_ADD] = fnrt_ref_add,
+        [FNRT_OP_MAXMERGE] = fnrt_ref_maxmerge,
     },
     .finish = NULL,
 };

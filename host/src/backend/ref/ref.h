@@ -22,6 +22,8 @@ fnrt_status fnrt_ref_concat(void *ctx, const fnrt_op *op, fnrt_buf *const *args)
 fnrt_status fnrt_ref_modulate(void *ctx, const fnrt_op *op, fnrt_buf *const *args);
 fnrt_status fnrt_ref_gray(void *ctx, const fnrt_op *op, fnrt_buf *const *args);
 fnrt_status fnrt_ref_l2norm(void *ctx, const fnrt_op *op, fnrt_buf *const *args);
+fnrt_status fnrt_ref_add(void *ctx, const fnrt_op *op, fnrt_buf *const *args);
+fnrt_status fnrt_ref_maxmerge(void *ctx, const fnrt_op *op, fnrt_buf *const *args);
 
 /* Activation as defined in fnrt-backend.h. */
 static inline float fnrt_ref_act(float x, fnrt_act act, float alpha)

@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""Writes the JSON sidecar of an xclbin (fnr2r.xclbin.json), which the runtime checks
+before it uses the xclbin:
+
+  {"format": "fnrt-xclbin/1", "xclbin": "fnr2r.xclbin", "xclbin_sha256": ...,
+   "platform": ..., "target": "sw_emu|hw_emu|hw", "precision": "fp32|int16|int8",
+   "hls": {FNRT_HLS_*: value},            the compile-time parameters of every kernel
+   "kernels": [{"name", "cus": [...], "ports": {name: "axis|m_axi|scalar"}}],
+   "streams": [[producer_cu, port, consumer_cu, port, depth]],
+   "source_sha256": ...,                  hash of the HLS sources (fnrt_bitstreams.source_hash)
+   "layout": {"activations": "blocked", "lanes": P, "weights": "packed-steps"},
+   "predicted": {...}}                    fnrt-sim's prediction for this design
+
+  python3 make-sidecar.py --design D/design.json --link D/link.cfg --hls ../hls \\
+      --target hw --xclbin build_dir.hw.D/fnr2r.xclbin -o build_dir.hw.D/fnr2r.xclbin.json
+The xclbin may be absent (--allow-missing-xclbin, used by the tests): its hash is then null."""
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fnrt_bitstreams as fb  # noqa: E402
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--design", required=True)
+    ap.add_argument("--link", required=True)
+    ap.add_argument("--hls", required=True)
+    ap.add_argument("--target", required=True, choices=["sw_emu", "hw_emu", "hw"])
+    ap.add_argument("--xclbin", required=True)
+    ap.add_argument("--allow-missing-xclbin", action="store_true")
+    ap.add_argument("-o", "--output", required=True)
+    a = ap.parse_args()
+    design = fb.load_json(a.design)
+    with open(a.link) as f:
+        link = fb.parse_link_cfg(f.read())
+    tops = fb.parse_tops(a.hls)
+    digest = None
+    if os.path.exists(a.xclbin):
+        h = hashlib.sha256()
+        with open(a.xclbin, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+        digest = h.hexdigest()
+    elif not a.allow_missing_xclbin:
+        sys.exit("make-sidecar: %s does not exist" % a.xclbin)
+    kernels = []
+    for k, cus in sorted(link["nk"].items()):
+        if k not in tops:
+            sys.exit("make-sidecar: link config names kernel %s that has no HLS top" % k)
+        kernels.append({"name": k, "cus": cus, "ports": tops[k]["ports"],
+                        "source": tops[k]["file"]})
+    side = {
+        "format": "fnrt-xclbin/1",
+        "xclbin": os.path.basename(a.xclbin),
+        "xclbin_sha256": digest,
+        "platform": design["platform"],
+        "target": a.target,
+        "precision": design["precision"],
+        "clock_mhz": design["clock_mhz"],
+        "hls": design["hls"],
+        "kernels": kernels,
+        "streams": [[p, pp, c, cp, int(d) if d else None] for p, pp, c, cp, d in link["sc"]],
+        "memory": [[cu, port, bank] for cu, port, bank in link["sp"]],
+        "source_sha256": fb.source_hash(a.hls),
+        "layout": {"activations": "blocked", "lanes": design["hls"]["FNRT_HLS_P"],
+                   "weights": "packed-steps"},
+        "mapping": design.get("mapping", "pooled"),
+        "predicted": design.get("predicted", {}),
+    }
+    tmp = a.output + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(side, f, indent=1, sort_keys=True)
+        f.write("\n")
+    os.replace(tmp, a.output)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

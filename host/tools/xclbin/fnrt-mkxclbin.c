@@ -1,0 +1,323 @@
+/* fnrt-mkxclbin — writes a metadata-only xclbin for the fnrt stage kernels (tests of the XRT
+ * backend without hardware: XRT's noop shim loads it, enumerates kernels/CUs/arguments and
+ * runs nothing).  Sections: EMBEDDED_METADATA (kernel XML), IP_LAYOUT (CUs), MEM_TOPOLOGY
+ * (banks) and CONNECTIVITY (memory argument -> bank), laid out with the structs of
+ * <xrt/xclbin.h>.  CU names follow bitstreams/gen-config.py: fnrt_<op>_1, and for each stream
+ * port mm2s_<op>_1_<port> / s2mm_<op>_1_<port>.
+ *
+ *   fnrt-mkxclbin -o OUT.xclbin [--omit KERNEL]... [--bad-args KERNEL]... [--banks N]
+ *
+ * --omit leaves a kernel out; --bad-args gives a kernel a wrong argument list (its last
+ * argument dropped and its first one renamed). */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <xrt/xclbin.h>
+
+#include "backend/xrt/xrt-kernels.h"
+
+#define MAX_CUS 128
+#define MAX_LIST 32
+
+typedef struct cu {
+    const fnrt_xrt_kernel_desc *k;
+    char name[40]; /* CU (instance) name (kernel:CU fits the 64 bytes of ip_data) */
+    int bad;
+} cu;
+
+typedef struct buf {
+    char *p;
+    size_t n, cap;
+} buf;
+
+static int buf_add(buf *b, const void *src, size_t n)
+{
+    if (b->n + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 4096;
+        while (cap < b->n + n + 1)
+            cap *= 2;
+        char *p = realloc(b->p, cap);
+        if (!p)
+            return -1;
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->n, src, n);
+    b->n += n;
+    b->p[b->n] = 0;
+    return 0;
+}
+
+static int bprintf(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int bprintf(buf *b, const char *fmt, ...)
+{
+    char tmp[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof tmp)
+        return -1;
+    return buf_add(b, tmp, (size_t)n);
+}
+
+static int in_list(const char *name, char **list, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(list[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+static int usage(void)
+{
+    fprintf(stderr, "usage: fnrt-mkxclbin -o OUT.xclbin [--omit KERNEL]... "
+                    "[--bad-args KERNEL]... [--banks N]\n");
+    return 2;
+}
+
+int main(int argc, char **argv)
+{
+    const char *out_path = NULL;
+    char *omit[MAX_LIST], *bad[MAX_LIST];
+    int n_omit = 0, n_bad = 0, n_banks = 2;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "-o") == 0 && i + 1 < argc)
+            out_path = argv[++i];
+        else if (strcmp(argv[i], "--omit") == 0 && i + 1 < argc && n_omit < MAX_LIST)
+            omit[n_omit++] = argv[++i];
+        else if (strcmp(argv[i], "--bad-args") == 0 && i + 1 < argc && n_bad < MAX_LIST)
+            bad[n_bad++] = argv[++i];
+        else if (strcmp(argv[i], "--banks") == 0 && i + 1 < argc)
+            n_banks = atoi(argv[++i]);
+        else
+            return usage();
+    }
+    if (!out_path || n_banks < 1 || n_banks > 16)
+        return usage();
+    for (int i = 0; i < n_omit; i++)
+        if (!fnrt_xrt_kernel_find(omit[i]))
+            fprintf(stderr, "fnrt-mkxclbin: warning: --omit %s: not a kernel of the table\n",
+                    omit[i]);
+
+    /* CUs: one per op kernel, glue CUs per stream port. */
+    static cu cus[MAX_CUS];
+    int n_cus = 0;
+    const fnrt_xrt_kernel_desc *mm2s = fnrt_xrt_kernel_find(FNRT_XRT_MM2S);
+    const fnrt_xrt_kernel_desc *s2mm = fnrt_xrt_kernel_find(FNRT_XRT_S2MM);
+    for (int i = 0; i < fnrt_xrt_n_kernels; i++) {
+        const fnrt_xrt_kernel_desc *k = &fnrt_xrt_kernels[i];
+        if (k->op < 0 || in_list(k->name, omit, n_omit))
+            continue;
+        const char *op = k->name + 5; /* after "fnrt_" */
+        cus[n_cus].k = k;
+        cus[n_cus].bad = in_list(k->name, bad, n_bad);
+        snprintf(cus[n_cus].name, sizeof cus[n_cus].name, "%s_1", k->name);
+        n_cus++;
+        for (int a = 0; a < k->n_args && n_cus < MAX_CUS; a++) {
+            fnrt_xrt_arg_kind kind = k->args[a].kind;
+            if (kind != FNRT_XRT_ARG_STREAM_IN && kind != FNRT_XRT_ARG_STREAM_OUT)
+                continue;
+            const fnrt_xrt_kernel_desc *g = kind == FNRT_XRT_ARG_STREAM_IN ? mm2s : s2mm;
+            if (in_list(g->name, omit, n_omit))
+                continue;
+            cus[n_cus].k = g;
+            cus[n_cus].bad = in_list(g->name, bad, n_bad);
+            snprintf(cus[n_cus].name, sizeof cus[n_cus].name, "%s_%s_1_%s",
+                     kind == FNRT_XRT_ARG_STREAM_IN ? "mm2s" : "s2mm", op, k->args[a].name);
+            n_cus++;
+        }
+    }
+
+    /* EMBEDDED_METADATA: one <kernel> per kernel with its <arg>s and <instance>s. */
+    buf xml = { 0 };
+    int ok = 1;
+    ok &= !bprintf(&xml, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                         "<project name=\"fnrt\">\n"
+                         "  <platform vendor=\"xilinx\" boardid=\"fnrt-test\" name=\"fnrt_test\" "
+                         "featureRomTime=\"0\">\n"
+                         "    <version major=\"1\" minor=\"0\"/>\n"
+                         "    <description/>\n"
+                         "    <device name=\"fpga0\" fpgaDevice=\"virtexuplus\" addrWidth=\"0\">\n"
+                         "      <core name=\"OCL_REGION_0\" target=\"hw\" type=\"clc_region\" "
+                         "clockFreq=\"300MHz\" numComputeUnits=\"%d\">\n", n_cus);
+    for (int i = 0; i < fnrt_xrt_n_kernels; i++) {
+        const fnrt_xrt_kernel_desc *k = &fnrt_xrt_kernels[i];
+        int any = 0, is_bad = 0;
+        for (int c = 0; c < n_cus; c++)
+            if (cus[c].k == k) {
+                any = 1;
+                is_bad = cus[c].bad;
+            }
+        if (!any)
+            continue;
+        ok &= !bprintf(&xml,
+                       "        <kernel name=\"%s\" language=\"c\" vlnv=\"xilinx.com:hls:%s:1.0\" "
+                       "preferredWorkGroupSizeMultiple=\"0\" workGroupSize=\"1\" "
+                       "interrupt=\"true\" hwControlProtocol=\"ap_ctrl_hs\">\n"
+                       "          <port name=\"S_AXI_CONTROL\" mode=\"slave\" range=\"0x1000\" "
+                       "dataWidth=\"32\" portType=\"addressable\" base=\"0x0\"/>\n"
+                       "          <port name=\"M_AXI_GMEM0\" mode=\"master\" "
+                       "range=\"0xFFFFFFFFFFFFFFFF\" dataWidth=\"512\" portType=\"addressable\" "
+                       "base=\"0x0\"/>\n",
+                       k->name, k->name);
+        int n_args = is_bad ? k->n_args - 1 : k->n_args;
+        for (int a = 0; a < k->n_args; a++) {
+            fnrt_xrt_arg_kind kind = k->args[a].kind;
+            if (kind == FNRT_XRT_ARG_STREAM_IN || kind == FNRT_XRT_ARG_STREAM_OUT)
+                ok &= !bprintf(&xml, "          <port name=\"%s\" mode=\"%s\" dataWidth=\"512\" "
+                                     "portType=\"stream\"/>\n",
+                               k->args[a].name,
+                               kind == FNRT_XRT_ARG_STREAM_IN ? "read_only" : "write_only");
+        }
+        unsigned off = 0x10;
+        for (int a = 0; a < n_args; a++) {
+            const fnrt_xrt_arg_desc *d = &k->args[a];
+            const char *name = is_bad && a == 0 ? "wrong_name" : d->name;
+            switch (d->kind) {
+            case FNRT_XRT_ARG_MEM:
+                ok &= !bprintf(&xml, "          <arg name=\"%s\" addressQualifier=\"1\" id=\"%d\" "
+                                     "port=\"M_AXI_GMEM0\" size=\"0x8\" offset=\"0x%x\" "
+                                     "hostOffset=\"0x0\" hostSize=\"0x8\" type=\"void*\"/>\n",
+                               name, a, off);
+                off += 12;
+                break;
+            case FNRT_XRT_ARG_STREAM_IN:
+            case FNRT_XRT_ARG_STREAM_OUT:
+                ok &= !bprintf(&xml, "          <arg name=\"%s\" addressQualifier=\"4\" id=\"%d\" "
+                                     "port=\"%s\" size=\"0x4\" offset=\"0x%x\" hostOffset=\"0x0\" "
+                                     "hostSize=\"0x4\" type=\"stream&lt;act_axis&gt;&amp;\"/>\n",
+                               name, a, d->name, off);
+                off += 8;
+                break;
+            case FNRT_XRT_ARG_INT:
+            case FNRT_XRT_ARG_FLOAT:
+                ok &= !bprintf(&xml, "          <arg name=\"%s\" addressQualifier=\"0\" id=\"%d\" "
+                                     "port=\"S_AXI_CONTROL\" size=\"0x4\" offset=\"0x%x\" "
+                                     "hostOffset=\"0x0\" hostSize=\"0x4\" type=\"%s\"/>\n",
+                               name, a, off, d->kind == FNRT_XRT_ARG_INT ? "int" : "float");
+                off += 8;
+                break;
+            }
+        }
+        for (int c = 0; c < n_cus; c++)
+            if (cus[c].k == k)
+                ok &= !bprintf(&xml, "          <instance name=\"%s\">\n"
+                                     "            <addrRemap base=\"0x%x\" range=\"0x10000\" "
+                                     "port=\"S_AXI_CONTROL\"/>\n"
+                                     "          </instance>\n",
+                               cus[c].name, 0x1800000u + 0x10000u * (unsigned)c);
+        ok &= !bprintf(&xml, "        </kernel>\n");
+    }
+    ok &= !bprintf(&xml, "      </core>\n    </device>\n  </platform>\n</project>\n");
+
+    /* IP_LAYOUT (sorted by base address = CU order). */
+    size_t ip_bytes = sizeof(struct ip_layout) + (size_t)(n_cus - 1) * sizeof(struct ip_data);
+    struct ip_layout *ip = calloc(1, ip_bytes);
+    /* MEM_TOPOLOGY */
+    size_t mem_bytes = sizeof(struct mem_topology) + (size_t)(n_banks - 1) * sizeof(struct mem_data);
+    struct mem_topology *mem = calloc(1, mem_bytes);
+    /* CONNECTIVITY: every memory argument of every CU, banks round-robin. */
+    int n_conn = 0;
+    for (int c = 0; c < n_cus; c++)
+        for (int a = 0; a < cus[c].k->n_args; a++)
+            n_conn += cus[c].k->args[a].kind == FNRT_XRT_ARG_MEM;
+    size_t conn_bytes = sizeof(struct connectivity) +
+                        (size_t)(n_conn > 0 ? n_conn - 1 : 0) * sizeof(struct connection);
+    struct connectivity *conn = calloc(1, conn_bytes);
+    if (!ok || !ip || !mem || !conn) {
+        fprintf(stderr, "fnrt-mkxclbin: out of memory\n");
+        return 1;
+    }
+    ip->m_count = n_cus;
+    for (int c = 0; c < n_cus; c++) {
+        struct ip_data *d = &ip->m_ip_data[c];
+        d->m_type = IP_KERNEL;
+        d->properties = 0; /* AP_CTRL_HS, no interrupt */
+        d->m_base_address = 0x1800000u + 0x10000u * (unsigned)c;
+        snprintf((char *)d->m_name, sizeof d->m_name, "%s:%s", cus[c].k->name, cus[c].name);
+    }
+    mem->m_count = n_banks;
+    for (int b = 0; b < n_banks; b++) {
+        struct mem_data *d = &mem->m_mem_data[b];
+        d->m_type = MEM_DDR4;
+        d->m_used = 1;
+        d->m_size = 1024 * 1024; /* KB: 1 GiB */
+        d->m_base_address = 0x4000000000ull * (uint64_t)b;
+        snprintf((char *)d->m_tag, sizeof d->m_tag, "DDR[%d]", b);
+    }
+    conn->m_count = n_conn;
+    int ci_ = 0, rr = 0;
+    for (int c = 0; c < n_cus; c++)
+        for (int a = 0; a < cus[c].k->n_args; a++)
+            if (cus[c].k->args[a].kind == FNRT_XRT_ARG_MEM) {
+                conn->m_connection[ci_].arg_index = a;
+                conn->m_connection[ci_].m_ip_layout_index = c;
+                conn->m_connection[ci_].mem_data_index = rr++ % n_banks;
+                ci_++;
+            }
+
+    /* The file: axlf header, section headers, sections (8-byte aligned). */
+    enum { N_SECT = 4 };
+    const void *sect_data[N_SECT] = { xml.p, ip, mem, conn };
+    size_t sect_size[N_SECT] = { xml.n, ip_bytes, mem_bytes, conn_bytes };
+    uint32_t sect_kind[N_SECT] = { EMBEDDED_METADATA, IP_LAYOUT, MEM_TOPOLOGY, CONNECTIVITY };
+    const char *sect_name[N_SECT] = { "metadata", "ip_layout", "mem_topology", "connectivity" };
+    size_t hdr_bytes = sizeof(struct axlf) + (N_SECT - 1) * sizeof(struct axlf_section_header);
+    size_t off = (hdr_bytes + 7) & ~(size_t)7, offs[N_SECT];
+    for (int s = 0; s < N_SECT; s++) {
+        offs[s] = off;
+        off = (off + sect_size[s] + 7) & ~(size_t)7;
+    }
+    size_t total = off;
+    unsigned char *file = calloc(1, total);
+    if (!file) {
+        fprintf(stderr, "fnrt-mkxclbin: out of memory\n");
+        return 1;
+    }
+    struct axlf *top = (struct axlf *)file;
+    memcpy(top->m_magic, "xclbin2", 8);
+    top->m_signature_length = -1;
+    memset(top->reserved, 0xff, sizeof top->reserved);
+    top->m_header.m_length = total;
+    top->m_header.m_timeStamp = (uint64_t)time(NULL);
+    top->m_header.m_versionMajor = 2;
+    top->m_header.m_versionMinor = 13;
+    top->m_header.m_mode = XCLBIN_FLAT;
+    snprintf((char *)top->m_header.m_platformVBNV, sizeof top->m_header.m_platformVBNV,
+             "xilinx_fnrt_test_noop_1_0");
+    /* uuid: a hash of the metadata, so that different variants differ */
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < xml.n; i++)
+        h = (h ^ (unsigned char)xml.p[i]) * 1099511628211ull;
+    for (int i = 0; i < 16; i++) {
+        h = (h ^ (uint64_t)i) * 1099511628211ull;
+        ((unsigned char *)top->m_header.uuid)[i] = (unsigned char)(h >> 32);
+    }
+    top->m_header.m_numSections = N_SECT;
+    for (int s = 0; s < N_SECT; s++) {
+        struct axlf_section_header *sh = &top->m_sections[s];
+        sh->m_sectionKind = sect_kind[s];
+        snprintf(sh->m_sectionName, sizeof sh->m_sectionName, "%s", sect_name[s]);
+        sh->m_sectionOffset = offs[s];
+        sh->m_sectionSize = sect_size[s];
+        memcpy(file + offs[s], sect_data[s], sect_size[s]);
+    }
+    FILE *f = fopen(out_path, "wb");
+    if (!f || fwrite(file, 1, total, f) != total || fclose(f) != 0) {
+        fprintf(stderr, "fnrt-mkxclbin: cannot write %s\n", out_path);
+        return 1;
+    }
+    printf("fnrt-mkxclbin: wrote %s (%d CUs, %d banks, %zu bytes)\n", out_path, n_cus, n_banks,
+           total);
+    free(file);
+    free(conn);
+    free(mem);
+    free(ip);
+    free(xml.p);
+    return 0;
+}

@@ -1,0 +1,66 @@
+# HLS kernels (hls/): g++ C-simulation test benches against the reference backend, built as
+# plain C++14 with the compat hls::stream/ap_fixed headers (hls/common) when the Vitis
+# headers are absent; plus the check that every kernel and port named by the v++ configs in
+# bitstreams/ exists in the HLS sources.  Label "hls".
+#
+# Every hls/<folder>/tb-<name>.cpp is a test bench (test hls_<name>); the kernel sources
+# (every other .cpp under hls/, compiled once with the default design parameters of
+# hls/common/fnrt-hls-config.h) are linked into each, so a bench can drive any top function.
+set(FNRT_HLS_DIR ${CMAKE_SOURCE_DIR}/hls)
+file(GLOB FNRT_HLS_TBS CONFIGURE_DEPENDS ${FNRT_HLS_DIR}/*/tb-*.cpp)
+file(GLOB FNRT_HLS_SOURCES CONFIGURE_DEPENDS ${FNRT_HLS_DIR}/*/*.cpp)
+list(REMOVE_ITEM FNRT_HLS_SOURCES ${FNRT_HLS_TBS})
+
+if(FNRT_HLS_TBS)
+  add_library(fnrt-hls-kernels OBJECT ${FNRT_HLS_SOURCES})
+  set_target_properties(fnrt-hls-kernels PROPERTIES CXX_STANDARD 14 CXX_STANDARD_REQUIRED ON
+    CXX_EXTENSIONS OFF)
+  target_compile_options(fnrt-hls-kernels PRIVATE -Wno-unknown-pragmas -Wno-unused-label)
+  target_include_directories(fnrt-hls-kernels PRIVATE ${FNRT_HLS_DIR}/common)
+
+  foreach(tb ${FNRT_HLS_TBS})
+    get_filename_component(base ${tb} NAME_WE)
+    string(REGEX REPLACE "^tb-" "" base ${base})
+    string(REPLACE "-" "_" base ${base})
+    set(name hls_${base})
+    add_executable(${name} ${tb} $<TARGET_OBJECTS:fnrt-hls-kernels>)
+    set_target_properties(${name} PROPERTIES CXX_STANDARD 14 CXX_STANDARD_REQUIRED ON
+      CXX_EXTENSIONS OFF)
+    target_compile_options(${name} PRIVATE -Wno-unknown-pragmas -Wno-unused-label)
+    target_include_directories(${name} PRIVATE ${FNRT_HLS_DIR}/common)
+    target_link_libraries(${name} PRIVATE fnrt)
+    add_test(NAME ${name} COMMAND ${name})
+    set_tests_properties(${name} PROPERTIES LABELS "hls" TIMEOUT 120
+      ENVIRONMENT "${FNRT_TEST_ENV}")
+  endforeach()
+endif()
+
+# fnrt_hls_tb(NAME TB [SOURCES...]): registers a bench explicitly (API kept for other
+# fragments; TB relative to hls/).  The glob above already registers every tb-*.cpp with all
+# kernel sources, so for those this only makes sure the test exists; extra sources are linked
+# in by the object library anyway.
+function(fnrt_hls_tb name tb)
+  if(TARGET ${name})
+    return()
+  endif()
+  add_executable(${name} ${FNRT_HLS_DIR}/${tb} $<TARGET_OBJECTS:fnrt-hls-kernels>)
+  set_target_properties(${name} PROPERTIES CXX_STANDARD 14 CXX_STANDARD_REQUIRED ON
+    CXX_EXTENSIONS OFF)
+  target_compile_options(${name} PRIVATE -Wno-unknown-pragmas -Wno-unused-label)
+  target_include_directories(${name} PRIVATE ${FNRT_HLS_DIR}/common)
+  target_link_libraries(${name} PRIVATE fnrt)
+  add_test(NAME ${name} COMMAND ${name})
+  set_tests_properties(${name} PROPERTIES LABELS "hls" TIMEOUT 120
+    ENVIRONMENT "${FNRT_TEST_ENV}")
+endfunction()
+
+# Every kernel and port the v++ link configs name exists in the HLS sources, the generated
+# configs are up to date, the Makefile resolves for every target, the JSON sidecar generator
+# runs (no Vitis needed).
+if(EXISTS ${CMAKE_SOURCE_DIR}/bitstreams/check-configs.py)
+  fnrt_script_test(hls_bitstream_configs
+    COMMAND ${FNRT_PYTHON} ${CMAKE_SOURCE_DIR}/bitstreams/check-configs.py
+            --hls ${FNRT_HLS_DIR} --bitstreams ${CMAKE_SOURCE_DIR}/bitstreams
+            --work ${CMAKE_BINARY_DIR}/hls-configs
+    LABELS hls TIMEOUT 60)
+endif()

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# `fnrt infer -b xrt` end to end under XRT's noop shim with a metadata-only xclbin: the run
+# completes (nothing is computed) and FNRT_XRT_TIMINGS=1 prints per-op and sync timings; a
+# missing glue kernel and a missing file are refused with exit status 4/1-ish and a message.
+# Needs: $FNRT_CLI, $FNRT_MKXCLBIN, $FNRT_XRT_LIBDIR, $FNRT_TEST_DATA.
+set -u
+FNRT=${FNRT_CLI:?}
+MK=${FNRT_MKXCLBIN:?}
+DATA=${FNRT_TEST_DATA:?}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+mkdir "$T/xrt" && ln -s "${FNRT_XRT_LIBDIR:?}" "$T/xrt/lib"
+export XILINX_XRT=$T/xrt XCL_EMULATION_MODE=noop
+unset FNRT_XCLBIN
+fail=0
+"$MK" -o "$T/all.xclbin" >/dev/null || { echo "FAIL - fnrt-mkxclbin"; exit 1; }
+"$MK" -o "$T/no-mm2s.xclbin" --omit fnrt_mm2s >/dev/null || exit 1
+
+FNRT_XRT_TIMINGS=1 "$FNRT" infer -m "$DATA/fnr2r-tiny.safetensors" -b xrt -d "$T/all.xclbin" \
+  -o "$T/out.png" "$DATA/face-256.png" >"$T/out.txt" 2>"$T/err.txt"
+rc=$?
+if [ $rc = 0 ] && [ -s "$T/out.png" ] && grep -q "run  conv2d" "$T/err.txt" &&
+   grep -q "sync to device" "$T/err.txt"; then
+  echo "ok   - infer -b xrt under noop completes with timings"
+else
+  echo "FAIL - infer -b xrt: exit $rc"; sed 's/^/     /' "$T/err.txt" | tail -20; fail=1
+fi
+
+"$FNRT" infer -m "$DATA/fnr2r-tiny.safetensors" -b xrt -d "$T/no-mm2s.xclbin" \
+  -o "$T/out2.png" "$DATA/face-256.png" >"$T/out.txt" 2>"$T/err.txt"
+rc=$?
+if [ $rc != 0 ] && grep -q "no kernel fnrt_mm2s" "$T/err.txt" && [ ! -e "$T/out2.png" ]; then
+  echo "ok   - xclbin without fnrt_mm2s refused (exit $rc)"
+else
+  echo "FAIL - xclbin without fnrt_mm2s: exit $rc"; sed 's/^/     /' "$T/err.txt" | tail; fail=1
+fi
+
+"$FNRT" infer -m "$DATA/fnr2r-tiny.safetensors" -b xrt -d "$T/none.xclbin" \
+  -o "$T/out3.png" "$DATA/face-256.png" >"$T/out.txt" 2>"$T/err.txt"
+rc=$?
+if [ $rc != 0 ] && grep -q "cannot open xclbin $T/none.xclbin" "$T/err.txt"; then
+  echo "ok   - missing xclbin refused (exit $rc)"
+else
+  echo "FAIL - missing xclbin: exit $rc"; sed 's/^/     /' "$T/err.txt" | tail; fail=1
+fi
+exit $fail
