@@ -6,17 +6,6 @@
  * per work-item, see below).  Compiles on its own with any OpenCL C 1.2 compiler.
  */
 
-/* y = concat(a[ca], b[0::stride_b]) along channels; n = (ca + ceil(cb/stride_b)) * plane. */
-__kernel void fnrt_concat(__global const float *a, __global const float *b, __global float *y,
-                          int ca, int stride_b, int plane, int n)
-{
-    int idx = get_global_id(0);
-    if (idx >= n)
-        return;
-    int c = idx / plane, j = idx % plane;
-    y[idx] = c < ca ? a[idx] : b[(size_t)(c - ca) * stride_b * plane + j];
-}
-
 /* y[j] = (x0 + x1 + x2) / 3 over one plane of n pixels. */
 __kernel void fnrt_gray(__global const float *x, __global float *y, int n)
 {
@@ -124,7 +113,7 @@ __kernel void fnrt_maxmerge(__global const float *x, __global const float *skip,
 /* concat with 16 consecutive output elements per work-item: one vload16/vstore16 when the
  * 16 are in one channel plane (always when the plane is a multiple of 16), element by
  * element otherwise.  Same arguments as fnrt_concat; n_items = ceil(n / 16). */
-__kernel void fnrt_concat16(__global const float *a, __global const float *b, __global float *y,
+__kernel void fnrt_concat(__global const float *a, __global const float *b, __global float *y,
                             int ca, int stride_b, int plane, int n)
 {
     int i = get_global_id(0) * 16;

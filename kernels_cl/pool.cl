@@ -3,34 +3,6 @@
  * Compiles on its own with any OpenCL C 1.2 compiler.
  */
 
-/* One work-item per output element; n = C*Ho*Wo.  Padding never wins: only in-range
- * inputs are compared (a window entirely in the padding yields -FLT_MAX, as the reference). */
-__kernel void fnrt_maxpool(__global const float *x, __global float *y, int h, int w, int ho,
-                           int wo, int k, int stride, int pad, int n)
-{
-    int idx = get_global_id(0);
-    if (idx >= n)
-        return;
-    int q = idx % wo;
-    int t = idx / wo;
-    int p = t % ho;
-    int c = t / ho;
-    __global const float *xc = x + (size_t)c * h * w;
-    float m = -FLT_MAX;
-    for (int u = 0; u < k; u++) {
-        int r = p * stride - pad + u;
-        if (r < 0 || r >= h)
-            continue;
-        for (int v = 0; v < k; v++) {
-            int s = q * stride - pad + v;
-            if (s < 0 || s >= w)
-                continue;
-            m = fmax(m, xc[(size_t)r * w + s]);
-        }
-    }
-    y[idx] = m;
-}
-
 /* One work-group per channel (global size = C * local size, local size a power of two);
  * each work-item sums a strided part of the plane, then a halving tree reduction in local
  * memory (the "if (lid < s)" form; the interleaved "lid % (2*s)" form is miscompiled by
@@ -60,7 +32,7 @@ __kernel void fnrt_global_avgpool(__global const float *x, __global float *y, in
  * per 16; the 2x2 stride-2 unpadded pooling of VGG blocks as vector loads when the 32 input
  * columns are inside the row).  Same result as fnrt_maxpool.
  * n_items = C * Ho * ceil(Wo / 16). */
-__kernel void fnrt_maxpool_row16(__global const float *x, __global float *y, int h, int w,
+__kernel void fnrt_maxpool(__global const float *x, __global float *y, int h, int w,
                                  int ho, int wo, int k, int stride, int pad, int n_items)
 {
     int gid = get_global_id(0);

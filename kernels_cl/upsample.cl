@@ -22,32 +22,10 @@ inline void up_coord(int d, int n, int align_corners, int *i0, int *i1, float *f
     *frac = sc - (float)lo;
 }
 
-/* One work-item per output element; n = C*2H*2W. */
-__kernel void fnrt_upsample2x(__global const float *x, __global float *y, int h, int w,
-                              int align_corners, int n)
-{
-    int idx = get_global_id(0);
-    if (idx >= n)
-        return;
-    int wo = 2 * w, ho = 2 * h;
-    int q = idx % wo;
-    int t = idx / wo;
-    int r = t % ho;
-    int c = t / ho;
-    int r0, r1, q0, q1;
-    float fr, fq;
-    up_coord(r, h, align_corners, &r0, &r1, &fr);
-    up_coord(q, w, align_corners, &q0, &q1, &fq);
-    __global const float *xc = x + (size_t)c * h * w;
-    float top = xc[(size_t)r0 * w + q0] * (1.0f - fq) + xc[(size_t)r0 * w + q1] * fq;
-    float bot = xc[(size_t)r1 * w + q0] * (1.0f - fq) + xc[(size_t)r1 * w + q1] * fq;
-    y[idx] = top * (1.0f - fr) + bot * fr;
-}
-
 /* The same with 16 consecutive outputs of one row per work-item (row and channel index
  * arithmetic once per 16 outputs; the per-element formula is the one above).
  * n_items = C * 2H * ceil(2W / 16). */
-__kernel void fnrt_upsample2x_row16(__global const float *x, __global float *y, int h, int w,
+__kernel void fnrt_upsample2x(__global const float *x, __global float *y, int h, int w,
                                     int align_corners, int n_items)
 {
     int gid = get_global_id(0);

@@ -538,6 +538,16 @@ START_TEST(test_gray)
 }
 END_TEST
 
+/* The FMA-peak probe (kernels_cl/peak.cl, used by fnrt bench) runs and reports a rate. */
+START_TEST(test_peak)
+{
+    double gflops = 0.0;
+    ck_assert_msg(fnrt_opencl_measure_peak(cl_ctx, &gflops) == FNRT_OK, "%s",
+                  fnrt_last_error());
+    ck_assert_msg(gflops > 0.0, "peak %g GFLOP/s", gflops);
+}
+END_TEST
+
 START_TEST(test_l2norm)
 {
     static const int sh[][2] = {{7, 9}, {32, 32}, {1, 1}};
@@ -941,6 +951,7 @@ static Suite *ops_suite(void)
     tc = tcase_create("misc");
     tcase_add_checked_fixture(tc, ctx_setup, ctx_teardown);
     tcase_set_timeout(tc, BUILD_TIMEOUT);
+    tcase_add_test(tc, test_peak);
     tcase_add_loop_test(tc, test_maxpool, 0, (int)(sizeof pool_cases / sizeof pool_cases[0]));
     tcase_add_loop_test(tc, test_upsample2x, 0, 2 * N_UP_SHAPES);
     tcase_add_test(tc, test_global_avgpool);

@@ -40,7 +40,7 @@ pass=$((pass + 1))
 
 "$FNRT" bench -m "$MODEL" -n 2 --stream 4 --trace "$T/trace.json" > "$T/bench.txt"
 cat "$T/bench.txt"
-for k in "peak:" "start-up:" "per layer" "per stage" "latency:" "stream:" "peak RSS:" "trace:"; do
+for k in "peak:" "start-up:" "per layer" "per stage" "latency:" "p95" "max" "request latency in the stream" "stream:" "peak RSS:" "trace:"; do
   grep -q "$k" "$T/bench.txt" || { echo "bench output lacks '$k'"; exit 1; }
 done
 "$PY" - "$T/trace.json" <<'PY'

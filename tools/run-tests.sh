@@ -149,31 +149,34 @@ fi
 
 # ---- oclgrind: every kernel on small shapes, no invalid access or race ----------------------
 if has_phase oclgrind; then
-  say "oclgrind: test_ops (FNRT_TEST_SMALL=1) under oclgrind --data-races"
+  say "oclgrind: test_ops + test_ops_crossmodal (FNRT_TEST_SMALL=1) under oclgrind --data-races"
   t0=$SECONDS
   ocl_ok=1
-  if [ ! -x build/tests/test_ops ]; then
-    cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null && cmake --build build -j"$JOBS" --target test_ops >/dev/null || ocl_ok=0
+  if [ ! -x build/tests/test_ops ] || [ ! -x build/tests/test_ops_crossmodal ]; then
+    cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null &&
+      cmake --build build -j"$JOBS" --target test_ops test_ops_crossmodal >/dev/null || ocl_ok=0
   fi
   : >"$LOGS/oclgrind-kernels.txt"
   # one Check case at a time (the 'device' case compiles a broken kernel on purpose, and the
   # compiler's message would look like an oclgrind report).  No --log: oclgrind truncates
   # its log file at every new OpenCL context, i.e. at every test; its stderr keeps all.
-  for case in conv misc; do
+  # test_ops (FNR2R ops) and test_ops_crossmodal (add, max-merge, strided stems)
+  for pc in test_ops:conv test_ops:misc test_ops_crossmodal:ops; do
+    prog=${pc%%:*} case=${pc#*:}
     [ $ocl_ok = 1 ] || break
     CK_FORK=no CK_RUN_CASE=$case FNRT_TEST_SMALL=1 FNRT_TEST_DATA="$ROOT/tests/data" \
       FNRT_CACHE_DIR="$ROOT/build/oclgrind-cache" \
-      oclgrind --data-races --check-api --inst-counts build/tests/test_ops \
-      >"$LOGS/oclgrind-$case.out" 2>"$LOGS/oclgrind-$case.err"
+      oclgrind --data-races --check-api --inst-counts build/tests/$prog \
+      >"$LOGS/oclgrind-$prog-$case.out" 2>"$LOGS/oclgrind-$prog-$case.err"
     rc=$?
-    grep -E "Checks:" "$LOGS/oclgrind-$case.out" | sed "s/^/$case: /"
-    if [ "$rc" != 0 ] || [ -s "$LOGS/oclgrind-$case.err" ]; then
+    grep -E "Checks:" "$LOGS/oclgrind-$prog-$case.out" | sed "s/^/$prog $case: /"
+    if [ "$rc" != 0 ] || [ -s "$LOGS/oclgrind-$prog-$case.err" ]; then
       ocl_ok=0
-      echo "oclgrind $case: exit $rc; its reports:"
-      head -60 "$LOGS/oclgrind-$case.err"
-      grep -E ":[FE]:" "$LOGS/oclgrind-$case.out" | head -20
+      echo "oclgrind $prog $case: exit $rc; its reports:"
+      head -60 "$LOGS/oclgrind-$prog-$case.err"
+      grep -E ":[FE]:" "$LOGS/oclgrind-$prog-$case.out" | head -20
     fi
-    grep -o "kernel '[a-z0-9_]*'" "$LOGS/oclgrind-$case.out" | tr -d "'" | awk '{print $2}' \
+    grep -o "kernel '[a-z0-9_]*'" "$LOGS/oclgrind-$prog-$case.out" | tr -d "'" | awk '{print $2}' \
       >>"$LOGS/oclgrind-kernels.txt"
   done
   # coverage: every __kernel of kernels_cl/ ran, but those listed (with a reason) in

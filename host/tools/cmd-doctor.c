@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "backend/opencl/opencl.h"
+#include "backend/xrt/xrt.h"
 #include "cli.h"
 #include "core/model.h"
 #include "core/session.h"
@@ -227,10 +228,23 @@ static void check_xrt(doctor *d, int needed, const char *xclbin)
             say(d, "FAIL", "rebuild with XRT support to check kernels, arguments and memory "
                            "banks against the stage plan",
                 "--xclbin %s: cannot be checked, XRT support not built", xclbin);
-        else
-            say(d, "info", NULL, "--xclbin %s: checked by the XRT backend (kernels, arguments) "
-                                 "when the session below is created%s", xclbin,
-                needed ? "" : "; give -b xrt to run it");
+        else {
+            /* kernels, argument lists, CUs and memory banks against the kernel table */
+            fnrt_status st = fnrt_xrt_check_xclbin(xclbin, stdout);
+            if (st == FNRT_OK)
+                say(d, "ok", NULL, "--xclbin %s: every kernel of the op set present with the "
+                                   "expected arguments", xclbin);
+            else if (st == FNRT_ERR_UNSUPPORTED)
+                say(d, "warn", "rebuild the xclbin with the missing kernels "
+                               "(bitstreams/<platform>/design.json) if the model needs them",
+                    "--xclbin %s: some op kernels are missing; whether this model needs them "
+                    "is checked when the session below is created%s", xclbin,
+                    needed ? "" : " (give -b xrt)");
+            else
+                say(d, "FAIL", "rebuild the xclbin from bitstreams/ (its kernels must match "
+                               "hls/ and host/src/backend/xrt/xrt-kernels.c)",
+                    "--xclbin %s: %s", xclbin, fnrt_last_error());
+        }
     }
 }
 

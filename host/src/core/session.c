@@ -444,6 +444,8 @@ static fnrt_status set_queue(fnrt_session *s, int q)
     return s->queued ? s->be->set_queue(s->ctx, q) : FNRT_OK;
 }
 
+static fnrt_status trace_add(fnrt_session *s, long image, int stage, double t0, double t1);
+
 /* Enqueues the stages in mask for the image in slot k (its input already in sl->rgb);
  * reads the outputs the image asked for.  Queued: returns at once, completion through the
  * slot's events.  Otherwise: runs to completion. */
@@ -478,6 +480,7 @@ static fnrt_status enqueue_image(fnrt_session *s, int k, unsigned mask)
             continue;
         if ((st = set_queue(s, s->stage_queue[d])) != FNRT_OK)
             return st;
+        double t_stage = mono_now();
         if (s->queued) {
             if (ps->reads_input && sl->input_ev &&
                 (st = s->be->event_wait(s->ctx, sl->input_ev)) != FNRT_OK)
@@ -511,6 +514,8 @@ static fnrt_status enqueue_image(fnrt_session *s, int k, unsigned mask)
             if (s->be->finish && (st = s->be->finish(s->ctx)) != FNRT_OK)
                 return st;
             s->stage_last_end[d] = mono_now();
+            if ((st = trace_add(s, sl->image, d, t_stage, s->stage_last_end[d])) != FNRT_OK)
+                return st;
         }
     }
     return FNRT_OK;

@@ -663,7 +663,7 @@ fnrt_status fnrt_cl_maxpool(void *vctx, const fnrt_op *op, fnrt_buf *const *args
         return bad_shape(op, "a buffer's size does not match its shape");
     /* 16 outputs of a row per work-item */
     argset a;
-    st = get_kernel(ctx, FNRT_CL_K_MAXPOOL_ROW16, &a);
+    st = get_kernel(ctx, FNRT_CL_K_MAXPOOL, &a);
     if (st != FNRT_OK)
         return st;
     int n = c * ho * ((wo + 15) / 16);
@@ -677,7 +677,7 @@ fnrt_status fnrt_cl_maxpool(void *vctx, const fnrt_op *op, fnrt_buf *const *args
     arg_int(&a, p->stride);
     arg_int(&a, p->pad);
     arg_int(&a, n);
-    st = launch(ctx, op, FNRT_CL_K_MAXPOOL_ROW16, &a, (size_t)n,
+    st = launch(ctx, op, FNRT_CL_K_MAXPOOL, &a, (size_t)n,
                 (size_t)ctx->tune[FNRT_CL_TUNE_EW_LS]);
     if (st == FNRT_OK)
         mark_written(ctx, by);
@@ -727,7 +727,7 @@ fnrt_status fnrt_cl_upsample2x(void *vctx, const fnrt_op *op, fnrt_buf *const *a
         return bad_shape(op, "a buffer's size does not match its shape");
     /* 16 outputs of a row per work-item */
     argset a;
-    st = get_kernel(ctx, FNRT_CL_K_UPSAMPLE2X_ROW16, &a);
+    st = get_kernel(ctx, FNRT_CL_K_UPSAMPLE2X, &a);
     if (st != FNRT_OK)
         return st;
     int n = (int)(ys->dims[0] * ys->dims[1] * ((ys->dims[2] + 15) / 16));
@@ -737,7 +737,7 @@ fnrt_status fnrt_cl_upsample2x(void *vctx, const fnrt_op *op, fnrt_buf *const *a
     arg_int(&a, (int)xs->dims[2]);
     arg_int(&a, op->p.up.align_corners ? 1 : 0);
     arg_int(&a, n);
-    st = launch(ctx, op, FNRT_CL_K_UPSAMPLE2X_ROW16, &a, (size_t)n,
+    st = launch(ctx, op, FNRT_CL_K_UPSAMPLE2X, &a, (size_t)n,
                 (size_t)ctx->tune[FNRT_CL_TUNE_EW_LS]);
     if (st == FNRT_OK)
         mark_written(ctx, by);
@@ -765,7 +765,7 @@ fnrt_status fnrt_cl_concat(void *vctx, const fnrt_op *op, fnrt_buf *const *args)
         return bad_shape(op, "a buffer's size does not match its shape");
     /* 16 elements per work-item */
     argset a;
-    st = get_kernel(ctx, FNRT_CL_K_CONCAT16, &a);
+    st = get_kernel(ctx, FNRT_CL_K_CONCAT, &a);
     if (st != FNRT_OK)
         return st;
     int n = (int)by->n_elems;
@@ -776,7 +776,7 @@ fnrt_status fnrt_cl_concat(void *vctx, const fnrt_op *op, fnrt_buf *const *args)
     arg_int(&a, sb);
     arg_int(&a, (int)(as->dims[1] * as->dims[2]));
     arg_int(&a, n);
-    st = launch(ctx, op, FNRT_CL_K_CONCAT16, &a, (size_t)(n + 15) / 16,
+    st = launch(ctx, op, FNRT_CL_K_CONCAT, &a, (size_t)(n + 15) / 16,
                 (size_t)ctx->tune[FNRT_CL_TUNE_EW_LS]);
     if (st == FNRT_OK)
         mark_written(ctx, by);
