@@ -34,6 +34,39 @@ char *test_tmpdir(void)
     return p;
 }
 
+char *test_tmp;
+
+void test_tmp_setup(void)
+{
+    test_tmp = test_tmpdir();
+    if (!test_tmp) {
+        fprintf(stderr, "test_tmp_setup: cannot create a temporary folder\n");
+        abort();
+    }
+}
+
+void test_tmp_teardown(void)
+{
+    char cmd[8400];
+    if (!test_tmp)
+        return;
+    snprintf(cmd, sizeof cmd, "chmod -R u+w '%s'; rm -rf '%s'", test_tmp, test_tmp);
+    if (system(cmd) != 0)
+        fprintf(stderr, "test_tmp_teardown: could not remove %s\n", test_tmp);
+    free(test_tmp);
+    test_tmp = NULL;
+}
+
+char *test_tmp_path(const char *name)
+{
+    size_t n = strlen(test_tmp) + strlen(name) + 2;
+    char *p = malloc(n);
+    if (!p)
+        abort();
+    snprintf(p, n, "%s/%s", test_tmp, name);
+    return p;
+}
+
 void test_fill_uniform(float *x, size_t n, uint64_t seed, float lo, float hi)
 {
     uint64_t s = seed * 0x9E3779B97F4A7C15ull + 1;

@@ -10,6 +10,15 @@
 char *test_data_path(const char *name);
 /* A fresh empty temporary directory (malloc'ed path). */
 char *test_tmpdir(void);
+
+/* A per-test temporary folder for Check fixtures:
+ *   tcase_add_checked_fixture(tc, test_tmp_setup, test_tmp_teardown);
+ * test_tmp is its path while a test runs; test_tmp_path("x") is test_tmp/x (malloc'ed).
+ * Teardown restores write permission and removes the folder recursively. */
+extern char *test_tmp;
+void test_tmp_setup(void);
+void test_tmp_teardown(void);
+char *test_tmp_path(const char *name);
 /* Deterministic pseudo-random floats in [lo,hi) (xorshift, seeded). */
 void test_fill_uniform(float *x, size_t n, uint64_t seed, float lo, float hi);
 /* Largest |a-b| / (atol + rtol*|b|) over n elements; <= 1 means within tolerance. */

@@ -21,31 +21,6 @@
 #define N_ID 2
 #define N_EXPR 1
 
-static char *tmpdir;
-
-static void setup(void)
-{
-    tmpdir = test_tmpdir();
-    ck_assert_ptr_nonnull(tmpdir);
-}
-
-static void teardown(void)
-{
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    ck_assert_int_eq(system(cmd), 0);
-    free(tmpdir);
-}
-
-static char *tmp_file(const char *name)
-{
-    size_t n = strlen(tmpdir) + strlen(name) + 2;
-    char *p = malloc(n);
-    ck_assert_ptr_nonnull(p);
-    snprintf(p, n, "%s/%s", tmpdir, name);
-    return p;
-}
-
 /* ---- icosphere ------------------------------------------------------------------------ */
 
 typedef struct mesh {
@@ -270,7 +245,7 @@ static char *write_sphere_model(const char *name, int levels, int breakage)
         e[1].shape[0] = 3;
         e[1].shape[2] = 2;
     }
-    char *path = tmp_file(name);
+    char *path = test_tmp_path(name);
     write_safetensors(path, e, breakage == BREAK_NO_REGION ? 4 : 5, "shiftX");
     free(id);
     free(ex);
@@ -546,12 +521,12 @@ START_TEST(bad_models)
         free(path);
     }
     fnrt_fg_model *m = NULL;
-    char *missing = tmp_file("missing.safetensors");
+    char *missing = test_tmp_path("missing.safetensors");
     ck_assert_int_ne(fnrt_fg_model_load(missing, &m), FNRT_OK);
     ck_assert_ptr_null(m);
     free(missing);
     /* not a safetensors file at all */
-    char *junk = tmp_file("junk.safetensors");
+    char *junk = test_tmp_path("junk.safetensors");
     FILE *fp = fopen(junk, "wb");
     ck_assert_ptr_nonnull(fp);
     fputs("this is not a model", fp);
@@ -567,7 +542,7 @@ static Suite *facegen_suite(void)
 {
     Suite *s = suite_create("facegen");
     TCase *tc = tcase_create("render");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, test_tmp_setup, test_tmp_teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, sphere_frontal);
     tcase_add_test(tc, sphere_rotated);

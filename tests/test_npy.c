@@ -11,31 +11,6 @@
 #include "io/image.h"
 #include "test-util.h"
 
-static char *tmpdir;
-
-static void setup(void)
-{
-    tmpdir = test_tmpdir();
-    ck_assert_ptr_nonnull(tmpdir);
-}
-
-static void teardown(void)
-{
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    ck_assert_int_eq(system(cmd), 0);
-    free(tmpdir);
-}
-
-static char *tmp_file(const char *name)
-{
-    size_t n = strlen(tmpdir) + strlen(name) + 2;
-    char *p = malloc(n);
-    ck_assert_ptr_nonnull(p);
-    snprintf(p, n, "%s/%s", tmpdir, name);
-    return p;
-}
-
 static void write_bytes(const char *path, const void *data, size_t n)
 {
     FILE *f = fopen(path, "wb");
@@ -82,7 +57,7 @@ static void roundtrip(int ndim, const int64_t *shape)
         x[2] = NAN;
         x[3] = 1e-42f; /* subnormal */
     }
-    char *path = tmp_file("rt.npy");
+    char *path = test_tmp_path("rt.npy");
     FILE *f = fopen(path, "wb");
     ck_assert_ptr_nonnull(f);
     ck_assert_int_eq(fnrt_npy_write_f32(f, x, ndim, shape), FNRT_OK);
@@ -147,7 +122,7 @@ START_TEST(test_matches_numpy)
         int64_t shp[4];
         ck_assert_msg(fnrt_npy_read_f32(ref, &y, &nd, shp) == FNRT_OK, "%s", fnrt_last_error());
         ck_assert_int_eq(nd, 3);
-        char *out = tmp_file("again.npy");
+        char *out = test_tmp_path("again.npy");
         FILE *f = fopen(out, "wb");
         ck_assert_ptr_nonnull(f);
         ck_assert_int_eq(fnrt_npy_write_f32(f, y, nd, shp), FNRT_OK);
@@ -185,7 +160,7 @@ static void expect_format(const char *path, const char *what)
 
 START_TEST(test_header_variants_ok)
 {
-    char *p = tmp_file("v.npy");
+    char *p = test_tmp_path("v.npy");
     struct {
         const char *dict;
         int major;
@@ -217,7 +192,7 @@ END_TEST
 
 START_TEST(test_rejects_headers)
 {
-    char *p = tmp_file("bad.npy");
+    char *p = test_tmp_path("bad.npy");
     struct {
         const char *dict;
         size_t n_data;
@@ -266,7 +241,7 @@ END_TEST
 
 START_TEST(test_rejects_prefix)
 {
-    char *p = tmp_file("pre.npy");
+    char *p = test_tmp_path("pre.npy");
     const char dict[] = "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }";
     write_npy_raw(p, 1, dict, 8);
     size_t n;
@@ -329,7 +304,7 @@ START_TEST(test_errors_io_and_args)
     float *y = NULL;
     int nd;
     int64_t shp[4] = {2, 2, 0, 0};
-    char *p = tmp_file("missing.npy");
+    char *p = test_tmp_path("missing.npy");
     ck_assert_int_eq(fnrt_npy_read_f32(p, &y, &nd, shp), FNRT_ERR_IO);
     ck_assert_ptr_nonnull(strstr(fnrt_last_error(), p));
     ck_assert_int_eq(fnrt_npy_read_f32(NULL, &y, &nd, shp), FNRT_ERR_INVALID_ARG);
@@ -351,14 +326,14 @@ static Suite *npy_suite(void)
 {
     Suite *s = suite_create("npy");
     TCase *tc = tcase_create("roundtrip");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, test_tmp_setup, test_tmp_teardown);
     tcase_add_test(tc, test_roundtrip_dims);
     tcase_add_test(tc, test_roundtrip_edge_shapes);
     tcase_add_test(tc, test_matches_numpy);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("reject");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, test_tmp_setup, test_tmp_teardown);
     tcase_add_test(tc, test_header_variants_ok);
     tcase_add_test(tc, test_rejects_headers);
     tcase_add_test(tc, test_rejects_prefix);

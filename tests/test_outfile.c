@@ -14,31 +14,6 @@
 #include "io/outfile.h"
 #include "test-util.h"
 
-static char *tmpdir;
-
-static void setup(void)
-{
-    tmpdir = test_tmpdir();
-    ck_assert_ptr_nonnull(tmpdir);
-}
-
-static void teardown(void)
-{
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "chmod -R u+w '%s'; rm -rf '%s'", tmpdir, tmpdir);
-    ck_assert_int_eq(system(cmd), 0);
-    free(tmpdir);
-}
-
-static char *in_tmp(const char *name)
-{
-    size_t n = strlen(tmpdir) + strlen(name) + 2;
-    char *p = malloc(n);
-    ck_assert_ptr_nonnull(p);
-    snprintf(p, n, "%s/%s", tmpdir, name);
-    return p;
-}
-
 /* Number of entries in dir other than . and ..; the first name goes to first (if given). */
 static int dir_count(const char *dir, char *first, size_t n_first)
 {
@@ -89,13 +64,13 @@ static void assert_content(const char *path, const char *want)
 
 START_TEST(test_commit_creates)
 {
-    char *path = in_tmp("out.txt");
+    char *path = test_tmp_path("out.txt");
     fnrt_outfile of;
     ck_assert_msg(fnrt_outfile_open(&of, path, 0) == FNRT_OK, "%s", fnrt_last_error());
 
     /* while open: only the temporary ".out.txt.XXXXXX.tmp" exists, not the target */
     char name[256];
-    ck_assert_int_eq(dir_count(tmpdir, name, sizeof name), 1);
+    ck_assert_int_eq(dir_count(test_tmp, name, sizeof name), 1);
     ck_assert_int_eq(strncmp(name, ".out.txt.", 9), 0);
     ck_assert_uint_eq(strlen(name), strlen(".out.txt.XXXXXX.tmp"));
     ck_assert_str_eq(name + strlen(name) - 4, ".tmp");
@@ -104,7 +79,7 @@ START_TEST(test_commit_creates)
     fprintf(of.fp, "hello %d\n", 42);
     ck_assert_msg(fnrt_outfile_commit(&of) == FNRT_OK, "%s", fnrt_last_error());
     assert_content(path, "hello 42\n");
-    ck_assert_int_eq(dir_count(tmpdir, name, sizeof name), 1);
+    ck_assert_int_eq(dir_count(test_tmp, name, sizeof name), 1);
     ck_assert_str_eq(name, "out.txt");
     ck_assert_ptr_null(of.fp);
     fnrt_outfile_abort(&of); /* safe after commit */
@@ -119,7 +94,7 @@ START_TEST(test_mode_follows_umask)
     for (size_t k = 0; k < sizeof masks / sizeof masks[0]; k++) {
         char name[32];
         snprintf(name, sizeof name, "m%zu", k);
-        char *path = in_tmp(name);
+        char *path = test_tmp_path(name);
         mode_t old = umask(masks[k]);
         fnrt_outfile of;
         ck_assert_int_eq(fnrt_outfile_open(&of, path, 0), FNRT_OK);
@@ -136,7 +111,7 @@ END_TEST
 
 START_TEST(test_no_overwrite_without_force)
 {
-    char *path = in_tmp("keep.txt");
+    char *path = test_tmp_path("keep.txt");
     put(path, "old");
     fnrt_outfile of;
     fnrt_error_clear();
@@ -146,20 +121,20 @@ START_TEST(test_no_overwrite_without_force)
     ck_assert_ptr_null(of.fp);
     fnrt_outfile_abort(&of); /* safe on a failed open */
     assert_content(path, "old");
-    ck_assert_int_eq(dir_count(tmpdir, NULL, 0), 1);
+    ck_assert_int_eq(dir_count(test_tmp, NULL, 0), 1);
 
     ck_assert_int_eq(fnrt_outfile_open(&of, path, 1), FNRT_OK);
     fputs("new", of.fp);
     ck_assert_msg(fnrt_outfile_commit(&of) == FNRT_OK, "%s", fnrt_last_error());
     assert_content(path, "new");
-    ck_assert_int_eq(dir_count(tmpdir, NULL, 0), 1);
+    ck_assert_int_eq(dir_count(test_tmp, NULL, 0), 1);
     free(path);
 }
 END_TEST
 
 START_TEST(test_target_appears_meanwhile)
 {
-    char *path = in_tmp("race.txt");
+    char *path = test_tmp_path("race.txt");
     fnrt_outfile of;
     ck_assert_int_eq(fnrt_outfile_open(&of, path, 0), FNRT_OK);
     fputs("mine", of.fp);
@@ -168,7 +143,7 @@ START_TEST(test_target_appears_meanwhile)
     ck_assert_int_eq(fnrt_outfile_commit(&of), FNRT_ERR_IO);
     ck_assert_ptr_nonnull(strstr(fnrt_last_error(), "exists"));
     assert_content(path, "theirs");
-    ck_assert_int_eq(dir_count(tmpdir, NULL, 0), 1); /* temporary removed */
+    ck_assert_int_eq(dir_count(test_tmp, NULL, 0), 1); /* temporary removed */
     fnrt_outfile_abort(&of);
     free(path);
 }
@@ -176,15 +151,15 @@ END_TEST
 
 START_TEST(test_abort_leaves_nothing)
 {
-    char *path = in_tmp("gone.bin");
+    char *path = test_tmp_path("gone.bin");
     fnrt_outfile of;
     ck_assert_int_eq(fnrt_outfile_open(&of, path, 0), FNRT_OK);
     for (int i = 0; i < 10000; i++)
         fputc(i & 0xff, of.fp);
     fnrt_outfile_abort(&of);
-    ck_assert_int_eq(dir_count(tmpdir, NULL, 0), 0);
+    ck_assert_int_eq(dir_count(test_tmp, NULL, 0), 0);
     fnrt_outfile_abort(&of); /* twice is fine */
-    ck_assert_int_eq(dir_count(tmpdir, NULL, 0), 0);
+    ck_assert_int_eq(dir_count(test_tmp, NULL, 0), 0);
 
     /* abort with force over an existing file leaves that file alone */
     put(path, "old");
@@ -192,7 +167,7 @@ START_TEST(test_abort_leaves_nothing)
     fputs("new", of.fp);
     fnrt_outfile_abort(&of);
     assert_content(path, "old");
-    ck_assert_int_eq(dir_count(tmpdir, NULL, 0), 1);
+    ck_assert_int_eq(dir_count(test_tmp, NULL, 0), 1);
     free(path);
 }
 END_TEST
@@ -200,24 +175,24 @@ END_TEST
 START_TEST(test_bad_folders)
 {
     fnrt_outfile of;
-    char *missing = in_tmp("no/such/dir/f.txt");
+    char *missing = test_tmp_path("no/such/dir/f.txt");
     fnrt_error_clear();
     ck_assert_int_eq(fnrt_outfile_open(&of, missing, 0), FNRT_ERR_IO);
     ck_assert_ptr_nonnull(strstr(fnrt_last_error(), missing));
     ck_assert_ptr_null(of.fp);
     ck_assert_ptr_null(of.tmp_path);
 
-    char *file = in_tmp("plain");
+    char *file = test_tmp_path("plain");
     put(file, "x");
-    char *under_file = in_tmp("plain/f.txt"); /* a "folder" that is a regular file */
+    char *under_file = test_tmp_path("plain/f.txt"); /* a "folder" that is a regular file */
     fnrt_error_clear();
     ck_assert_int_eq(fnrt_outfile_open(&of, under_file, 1), FNRT_ERR_IO);
     ck_assert_str_ne(fnrt_last_error(), "");
 
-    char *isdir = in_tmp("sub");
+    char *isdir = test_tmp_path("sub");
     ck_assert_int_eq(mkdir(isdir, 0755), 0);
     ck_assert_int_eq(fnrt_outfile_open(&of, isdir, 1), FNRT_ERR_IO);
-    char *slash = in_tmp("sub/");
+    char *slash = test_tmp_path("sub/");
     ck_assert_int_eq(fnrt_outfile_open(&of, slash, 1), FNRT_ERR_INVALID_ARG);
     ck_assert_int_eq(fnrt_outfile_open(&of, "", 1), FNRT_ERR_INVALID_ARG);
     ck_assert_int_eq(fnrt_outfile_open(NULL, "x", 1), FNRT_ERR_INVALID_ARG);
@@ -226,7 +201,7 @@ START_TEST(test_bad_folders)
     /* read-only folder (root ignores permissions, so only checked for other users) */
     if (geteuid() != 0) {
         ck_assert_int_eq(chmod(isdir, 0555), 0);
-        char *ro = in_tmp("sub/f.txt");
+        char *ro = test_tmp_path("sub/f.txt");
         fnrt_error_clear();
         ck_assert_int_eq(fnrt_outfile_open(&of, ro, 0), FNRT_ERR_IO);
         ck_assert_ptr_nonnull(strstr(fnrt_last_error(), ro));
@@ -246,7 +221,7 @@ START_TEST(test_relative_path)
 {
     char cwd[4096];
     ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
-    ck_assert_int_eq(chdir(tmpdir), 0);
+    ck_assert_int_eq(chdir(test_tmp), 0);
     fnrt_outfile of;
     ck_assert_int_eq(fnrt_outfile_open(&of, "rel.txt", 0), FNRT_OK);
     fputs("rel", of.fp);
@@ -259,16 +234,16 @@ END_TEST
 
 START_TEST(test_abort_all_signal_safe)
 {
-    char *a = in_tmp("a.txt"), *b = in_tmp("b.txt");
+    char *a = test_tmp_path("a.txt"), *b = test_tmp_path("b.txt");
     fnrt_outfile oa, ob;
     ck_assert_int_eq(fnrt_outfile_open(&oa, a, 0), FNRT_OK);
     ck_assert_int_eq(fnrt_outfile_open(&ob, b, 0), FNRT_OK);
-    ck_assert_int_eq(dir_count(tmpdir, NULL, 0), 2);
+    ck_assert_int_eq(dir_count(test_tmp, NULL, 0), 2);
     fnrt_outfile_abort_all_signal_safe();
-    ck_assert_int_eq(dir_count(tmpdir, NULL, 0), 0);
+    ck_assert_int_eq(dir_count(test_tmp, NULL, 0), 0);
     fnrt_outfile_abort(&oa);
     fnrt_outfile_abort(&ob);
-    ck_assert_int_eq(dir_count(tmpdir, NULL, 0), 0);
+    ck_assert_int_eq(dir_count(test_tmp, NULL, 0), 0);
 
     /* a committed file is not touched by a later abort_all */
     ck_assert_int_eq(fnrt_outfile_open(&oa, a, 0), FNRT_OK);
@@ -291,7 +266,7 @@ static void on_term(int sig)
 /* A real signal in a child process that is writing two files: both temporaries vanish. */
 START_TEST(test_signal_cleanup)
 {
-    char *a = in_tmp("sig-a"), *b = in_tmp("sig-b");
+    char *a = test_tmp_path("sig-a"), *b = test_tmp_path("sig-b");
     pid_t pid = fork();
     ck_assert_int_ge(pid, 0);
     if (pid == 0) {
@@ -311,7 +286,7 @@ START_TEST(test_signal_cleanup)
     ck_assert_int_eq(waitpid(pid, &status, 0), pid);
     ck_assert(WIFEXITED(status));
     ck_assert_int_eq(WEXITSTATUS(status), 3);
-    ck_assert_int_eq(dir_count(tmpdir, NULL, 0), 0);
+    ck_assert_int_eq(dir_count(test_tmp, NULL, 0), 0);
     free(a);
     free(b);
 }
@@ -325,7 +300,7 @@ START_TEST(test_many_open)
     char name[32];
     for (int i = 0; i < N; i++) {
         snprintf(name, sizeof name, "f%02d", i);
-        char *p = in_tmp(name);
+        char *p = test_tmp_path(name);
         ck_assert_msg(fnrt_outfile_open(&of[i], p, 0) == FNRT_OK, "%s", fnrt_last_error());
         fprintf(of[i].fp, "%d", i);
         free(p);
@@ -334,9 +309,9 @@ START_TEST(test_many_open)
         ck_assert_int_eq(fnrt_outfile_commit(&of[i]), FNRT_OK);
     for (int i = 1; i < N; i += 2)
         fnrt_outfile_abort(&of[i]);
-    ck_assert_int_eq(dir_count(tmpdir, NULL, 0), N / 2);
+    ck_assert_int_eq(dir_count(test_tmp, NULL, 0), N / 2);
     snprintf(name, sizeof name, "f%02d", 42);
-    char *p = in_tmp(name);
+    char *p = test_tmp_path(name);
     assert_content(p, "42");
     free(p);
 }
@@ -346,7 +321,7 @@ static Suite *outfile_suite(void)
 {
     Suite *s = suite_create("outfile");
     TCase *tc = tcase_create("commit");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, test_tmp_setup, test_tmp_teardown);
     tcase_add_test(tc, test_commit_creates);
     tcase_add_test(tc, test_mode_follows_umask);
     tcase_add_test(tc, test_no_overwrite_without_force);
@@ -356,7 +331,7 @@ static Suite *outfile_suite(void)
     suite_add_tcase(s, tc);
 
     tc = tcase_create("abort");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, test_tmp_setup, test_tmp_teardown);
     tcase_add_test(tc, test_abort_leaves_nothing);
     tcase_add_test(tc, test_bad_folders);
     tcase_add_test(tc, test_abort_all_signal_safe);

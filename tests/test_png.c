@@ -78,31 +78,6 @@ static void *suite_bytes(const char *name, size_t *n)
     return b;
 }
 
-static char *tmpdir;
-
-static void setup(void)
-{
-    tmpdir = test_tmpdir();
-    ck_assert_ptr_nonnull(tmpdir);
-}
-
-static void teardown(void)
-{
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    ck_assert_int_eq(system(cmd), 0);
-    free(tmpdir);
-}
-
-static char *tmp_path(const char *name)
-{
-    size_t n = strlen(tmpdir) + strlen(name) + 2;
-    char *p = malloc(n);
-    ck_assert_ptr_nonnull(p);
-    snprintf(p, n, "%s/%s", tmpdir, name);
-    return p;
-}
-
 static float sentinel_data[1];
 
 static void set_sentinel(fnrt_image *img)
@@ -242,7 +217,7 @@ START_TEST(test_errors_io_args)
 {
     fnrt_image img;
     set_sentinel(&img);
-    char *p = tmp_path("missing.png");
+    char *p = test_tmp_path("missing.png");
     fnrt_error_clear();
     ck_assert_int_eq(fnrt_png_read(p, NULL, &img), FNRT_ERR_IO);
     ck_assert_ptr_nonnull(strstr(fnrt_last_error(), p));
@@ -277,7 +252,7 @@ START_TEST(test_truncated_copies)
             free(copy);
         }
         /* the file variant (fread path) for a spread of lengths */
-        char *p = tmp_path("cut.png");
+        char *p = test_tmp_path("cut.png");
         for (size_t len = 0; len < n; len += 53) {
             FILE *fp = fopen(p, "wb");
             ck_assert_ptr_nonnull(fp);
@@ -439,7 +414,7 @@ static void roundtrip(int h, int w, int bits)
         img.data[2] = INFINITY;
         img.data[3] = 0.5f;
     }
-    char *p = tmp_path("rt.png");
+    char *p = test_tmp_path("rt.png");
     FILE *fp = fopen(p, "wb");
     ck_assert_ptr_nonnull(fp);
     ck_assert_msg(fnrt_png_write_rgb(fp, &img, bits) == FNRT_OK, "%s", fnrt_last_error());
@@ -485,7 +460,7 @@ START_TEST(test_write_invalid)
     fclose(fp);
 
     /* a stream opened read-only cannot take the data */
-    char *p = tmp_path("ro.png");
+    char *p = test_tmp_path("ro.png");
     fp = fopen(p, "w");
     ck_assert_ptr_nonnull(fp);
     fclose(fp);
@@ -596,7 +571,7 @@ static Suite *png_suite(void)
 {
     Suite *s = suite_create("png");
     TCase *tc = tcase_create("pngsuite");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, test_tmp_setup, test_tmp_teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_suite_matches_reference);
     tcase_add_test(tc, test_suite_corrupt_rejected);
@@ -605,7 +580,7 @@ static Suite *png_suite(void)
     suite_add_tcase(s, tc);
 
     tc = tcase_create("robustness");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, test_tmp_setup, test_tmp_teardown);
     tcase_set_timeout(tc, 240);
     tcase_add_test(tc, test_truncated_copies);
     tcase_add_test(tc, test_mutated_copies);
@@ -613,7 +588,7 @@ static Suite *png_suite(void)
     suite_add_tcase(s, tc);
 
     tc = tcase_create("write");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, test_tmp_setup, test_tmp_teardown);
     tcase_add_test(tc, test_write_roundtrip);
     tcase_add_test(tc, test_write_invalid);
     suite_add_tcase(s, tc);

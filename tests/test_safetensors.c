@@ -122,28 +122,12 @@ static uint32_t f32_bits(float f)
     return u;
 }
 
-static char *tmpdir;
-
-static void setup(void)
-{
-    tmpdir = test_tmpdir();
-    ck_assert_ptr_nonnull(tmpdir);
-}
-
-static void teardown(void)
-{
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    ck_assert_int_eq(system(cmd), 0);
-    free(tmpdir);
-}
-
 static char *write_tmp(const char *name, const void *data, size_t n)
 {
-    size_t len = strlen(tmpdir) + strlen(name) + 2;
+    size_t len = strlen(test_tmp) + strlen(name) + 2;
     char *p = malloc(len);
     ck_assert_ptr_nonnull(p);
-    snprintf(p, len, "%s/%s", tmpdir, name);
+    snprintf(p, len, "%s/%s", test_tmp, name);
     FILE *f = fopen(p, "wb");
     ck_assert_ptr_nonnull(f);
     ck_assert_uint_eq(fwrite(data, 1, n, f), n);
@@ -404,7 +388,7 @@ START_TEST(test_structure_mem_file_pipe)
 
     /* a pipe cannot be mapped: the read() path */
     char fifo[600];
-    snprintf(fifo, sizeof fifo, "%s/pipe", tmpdir);
+    snprintf(fifo, sizeof fifo, "%s/pipe", test_tmp);
     ck_assert_int_eq(mkfifo(fifo, 0600), 0);
     pid_t pid = fork();
     ck_assert_int_ge(pid, 0);
@@ -427,7 +411,7 @@ START_TEST(test_structure_mem_file_pipe)
     fnrt_error_clear();
     ck_assert_int_eq(fnrt_safetensors_open("/nonexistent/x.safetensors", NULL, &st), FNRT_ERR_IO);
     ck_assert_ptr_nonnull(strstr(fnrt_last_error(), "/nonexistent/x.safetensors"));
-    ck_assert_int_eq(fnrt_safetensors_open(tmpdir, NULL, &st), FNRT_ERR_IO);
+    ck_assert_int_eq(fnrt_safetensors_open(test_tmp, NULL, &st), FNRT_ERR_IO);
     ck_assert_int_eq(fnrt_safetensors_open_mem(NULL, 8, NULL, &st), FNRT_ERR_INVALID_ARG);
     ck_assert_int_eq(fnrt_safetensors_open_mem(file, n, NULL, NULL), FNRT_ERR_INVALID_ARG);
     fnrt_safetensors_close(NULL);
@@ -736,7 +720,7 @@ static Suite *st_suite(void)
 {
     Suite *s = suite_create("safetensors");
     TCase *tc = tcase_create("read");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, test_tmp_setup, test_tmp_teardown);
     tcase_add_test(tc, test_f16_all_values);
     tcase_add_test(tc, test_f16_bf16_f32_known_values);
     tcase_add_test(tc, test_structure_mem_file_pipe);
@@ -744,7 +728,7 @@ static Suite *st_suite(void)
     suite_add_tcase(s, tc);
 
     tc = tcase_create("reject");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, test_tmp_setup, test_tmp_teardown);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_truncated_every_length);
     tcase_add_test(tc, test_rejects_header);
