@@ -292,6 +292,10 @@ int main()
         {"deconv k4s2 relu-in tanh-out (coarse decoder)", 6, 5, 7, 5, 4, 2, 1, 1, R, T, 1, 0},
         {"deconv k4s2 1x1 -> 2x2 (coarse deconv1)", 10, 1, 1, 6, 4, 2, 1, 1, R, N, 1, 0},
         {"deconv k2s2 pad 0", 4, 4, 3, 4, 2, 2, 0, 1, N, L, 0, 0},
+        /* the cross-modal network's ResNet-18 encoder */
+        {"conv k7s2 p3 (cross-modal stem)", 4, 14, 8, 5, 7, 2, 3, 0, N, R, 0, 0},
+        {"conv k3s2 p1 (ResNet stride-2 block)", 6, 9, 9, 7, 3, 2, 1, 0, N, R, 0, 0},
+        {"conv k1s2 (ResNet downsample)", 6, 9, 9, 7, 1, 2, 0, 0, N, N, 0, 0},
     };
     uint64_t seed = 1;
     for (const conv_case &c : cases) {
