@@ -78,5 +78,12 @@ expect_rc 2 "--mode normal-ae on fnr2r" "$FNRT" infer --mode normal-ae -m "$FNR2
 expect_rc 2 "--exemplar on crossmodal" "$FNRT" infer -m "$MODEL" --exemplar "$T/e.npy" -o "$T/x.npy" "$FACE"
 [ -e "$T/x.npy" ] && bad "output written after a usage error" || ok "no output after usage errors"
 
+# plan, bench and eval take --mode too (bench on a model without an exemplar output)
+expect_rc 0 "plan --mode normal-ae" "$FNRT" plan -m "$MODEL" --mode normal-ae
+expect_rc 2 "plan --mode bogus" "$FNRT" plan -m "$MODEL" --mode bogus
+expect_rc 0 "bench --mode normal-ae" "$FNRT" bench -m "$MODEL" --mode normal-ae -n 1 --stream 2 --no-peak --no-layers
+grep -q "request latency in the stream" "$T/out.txt" && ok "bench streams the normal-ae graph" || bad "bench output"
+expect_rc 2 "eval --mode bogus" "$FNRT" eval -m "$MODEL" --mode bogus "$DATA/eval-synth"
+
 echo "cli-crossmodal: $pass passed, $fail failed"
 [ "$fail" = 0 ]

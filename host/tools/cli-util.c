@@ -288,3 +288,13 @@ fnrt_status make_panel(const fnrt_image *rgb, const fnrt_image *exemplar,
     fnrt_image_free(&relit);
     return FNRT_OK;
 }
+
+int load_model_or_report(const char *path, const char *mode, fnrt_model **m)
+{
+    fnrt_model_options opts = {mode};
+    fnrt_status st = fnrt_model_load_ex(path, &opts, m);
+    if (st == FNRT_OK)
+        return 0;
+    fprintf(stderr, "fnrt: %s\n", fnrt_last_error());
+    return st == FNRT_ERR_INVALID_ARG ? EXIT_USAGE : EXIT_MODEL;
+}

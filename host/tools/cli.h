@@ -75,6 +75,10 @@ fnrt_status write_normals(const char *path, const fnrt_image *n, int bits, int f
 /* Resizes a normal map to (h,w) and re-normalises each pixel; dst->data is malloc'ed. */
 fnrt_status resize_normals(const fnrt_image *src, int h, int w, fnrt_image *dst);
 
+/* Loads a model for a sub-command, in graph mode `mode` (NULL: the architecture's first);
+ * prints the error and returns EXIT_USAGE for an unknown mode, EXIT_MODEL otherwise. */
+int load_model_or_report(const char *path, const char *mode, fnrt_model **m);
+
 /* Writes an RGB image (values clamped to [0,1]) as PNG through a temporary file. */
 fnrt_status write_image_png(const char *path, const fnrt_image *img, int bits, int force);
 /* Re-shades rgb with unit normals under a light direction (camera frame):

@@ -26,6 +26,7 @@ static void usage_bench(FILE *f)
             "\n"
             "options:\n"
             "  -m, --model FILE      model (.safetensors); default %s\n"
+            "      --mode MODE       graph mode of the model (see 'fnrt info')\n"
             "  -b, --backend NAME    opencl (default) or ref\n"
             "  -d, --device SPEC     OpenCL device (see 'fnrt devices')\n"
             "      --size S          image side: the network size (default) or larger for the\n"
@@ -141,13 +142,15 @@ int fnrt_cmd_bench(int argc, char **argv)
         {"no-layers", no_argument, 0, 'L'},    {"no-peak", no_argument, 0, 'P'},
         {"sequential", no_argument, 0, 'Q'},   {"no-share", no_argument, 0, 'N'},
         {"input", required_argument, 0, 'I'},  {"help", no_argument, 0, 'h'},
-        {"tile-rows", required_argument, 0, 'R'},
+        {"tile-rows", required_argument, 0, 'R'}, {"mode", required_argument, 0, 'M'},
         {0, 0, 0, 0}};
+    const char *mode = NULL;
     int c;
     while ((c = getopt_long(argc, argv, "m:b:d:n:h", longopts, NULL)) != -1) {
         int *iv = NULL, lo = 0;
         switch (c) {
         case 'm': o.model = optarg; break;
+        case 'M': mode = optarg; break;
         case 'b': o.backend = optarg; break;
         case 'd': o.device = optarg; break;
         case 'T': o.trace = optarg; break;
@@ -194,10 +197,9 @@ int fnrt_cmd_bench(int argc, char **argv)
     fnrt_image img = {0};
 
     double t0 = now_s();
-    if (fnrt_model_load(o.model, &m) != FNRT_OK) {
-        fprintf(stderr, "fnrt: %s\n", fnrt_last_error());
-        return EXIT_MODEL;
-    }
+    int lrc = load_model_or_report(o.model, mode, &m);
+    if (lrc)
+        return lrc;
     double t_load = now_s() - t0;
     fnrt_model_info info;
     fnrt_model_get_info(m, &info);
@@ -234,9 +236,9 @@ int fnrt_cmd_bench(int argc, char **argv)
     rgb = malloc(n_img * sizeof(float));
     net = malloc(n_net * sizeof(float));
     normals = malloc(n_img * sizeof(float));
-    exemplar = malloc(n_net * sizeof(float));
+    exemplar = info.has_exemplar ? malloc(n_net * sizeof(float)) : NULL; /* fetched too */
     lat = calloc((size_t)o.iters, sizeof *lat);
-    if (!rgb || !net || !normals || !exemplar || !lat) {
+    if (!rgb || !net || !normals || (info.has_exemplar && !exemplar) || !lat) {
         fprintf(stderr, "fnrt bench: out of memory\n");
         rc = EXIT_INPUT;
         goto done;

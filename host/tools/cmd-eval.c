@@ -25,6 +25,7 @@ static void usage_eval(FILE *f)
             "  -m, --model FILE      model; default %s (or $FNRT_MODEL)\n"
             "  -b, --backend NAME    opencl (default) or ref\n"
             "  -d, --device SPEC     OpenCL device (see 'fnrt devices')\n"
+            "      --mode MODE       graph mode of the model (see 'fnrt info')\n"
             "      --heatmap DIR     write per-image error maps DIR/NNNNNN-error.png\n"
             "                        (0 deg blue .. 45+ deg red, background black)\n"
             "  -f, --force           replace existing heat maps\n"
@@ -191,12 +192,13 @@ done:
 int fnrt_cmd_eval(int argc, char **argv)
 {
     const char *model_path = default_model(), *backend = "opencl", *device = NULL;
-    const char *heat_dir = NULL;
+    const char *heat_dir = NULL, *mode = NULL;
     int force = 0;
     static const struct option longopts[] = {
         {"model", required_argument, 0, 'm'},  {"backend", required_argument, 0, 'b'},
         {"device", required_argument, 0, 'd'}, {"heatmap", required_argument, 0, 'H'},
         {"force", no_argument, 0, 'f'},        {"help", no_argument, 0, 'h'},
+        {"mode", required_argument, 0, 'M'},
         {0, 0, 0, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "m:b:d:fh", longopts, NULL)) != -1) {
@@ -205,6 +207,7 @@ int fnrt_cmd_eval(int argc, char **argv)
         case 'b': backend = optarg; break;
         case 'd': device = optarg; break;
         case 'H': heat_dir = optarg; break;
+        case 'M': mode = optarg; break;
         case 'f': force = 1; break;
         case 'h': usage_eval(stdout); return 0;
         default:
@@ -243,11 +246,8 @@ int fnrt_cmd_eval(int argc, char **argv)
         rc = EXIT_INPUT;
         goto done;
     }
-    if (fnrt_model_load(model_path, &model) != FNRT_OK) {
-        fprintf(stderr, "fnrt: %s\n", fnrt_last_error());
-        rc = EXIT_MODEL;
+    if ((rc = load_model_or_report(model_path, mode, &model)) != 0)
         goto done;
-    }
     if (fnrt_session_create(model, backend, device, &sess) != FNRT_OK) {
         fprintf(stderr, "fnrt: %s\n", fnrt_last_error());
         rc = EXIT_DEVICE;

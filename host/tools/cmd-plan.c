@@ -24,6 +24,7 @@ static void usage_plan(FILE *f)
             "\n"
             "options:\n"
             "  -m, --model FILE   model (.safetensors); default %s\n"
+            "      --mode MODE    graph mode of the model (see 'fnrt info')\n"
             "      --size S       image side (default: the network's input size)\n"
             "      --tile-rows R  rows per band of tiled chains (default 32, 0 = untiled)\n"
             "      --depth D      images in flight (default 2)\n"
@@ -40,17 +41,18 @@ static double mib(uint64_t n_bytes)
 
 int fnrt_cmd_plan(int argc, char **argv)
 {
-    const char *model = default_model();
+    const char *model = default_model(), *mode = NULL;
     int size = 0, tile_rows = 32, depth = 2, share = 1, verbose = 0;
     static const struct option longopts[] = {
         {"model", required_argument, 0, 'm'}, {"size", required_argument, 0, 'S'},
         {"tile-rows", required_argument, 0, 'R'}, {"depth", required_argument, 0, 'D'},
         {"no-share", no_argument, 0, 'N'}, {"verbose", no_argument, 0, 'v'},
-        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+        {"mode", required_argument, 0, 'M'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "m:vh", longopts, NULL)) != -1) {
         switch (c) {
         case 'm': model = optarg; break;
+        case 'M': mode = optarg; break;
         case 'N': share = 0; break;
         case 'v': verbose = 1; break;
         case 'h': usage_plan(stdout); return 0;
@@ -74,10 +76,9 @@ int fnrt_cmd_plan(int argc, char **argv)
         return EXIT_USAGE;
     }
     fnrt_model *m;
-    if (fnrt_model_load(model, &m) != FNRT_OK) {
-        fprintf(stderr, "fnrt: %s\n", fnrt_last_error());
-        return EXIT_MODEL;
-    }
+    int lrc = load_model_or_report(model, mode, &m);
+    if (lrc)
+        return lrc;
     const fnrt_graph *g = &m->graph;
     fnrt_plan p;
     if (fnrt_plan_build(g, share, tile_rows, &p) != FNRT_OK) {
