@@ -1,9 +1,12 @@
 #include "test-util.h"
 
+#include <check.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "io/image.h"
 
 char *test_data_path(const char *name)
 {
@@ -138,4 +141,25 @@ void *test_read_file(const char *path, size_t *n_bytes)
     if (buf && n_bytes)
         *n_bytes = (size_t)n;
     return buf;
+}
+
+float *test_load_golden_chw(const char *name, int size)
+{
+    char *path = test_data_path(name);
+    float *hwc = NULL;
+    int ndim = 0;
+    int64_t shape[4];
+    size_t n_pix = (size_t)size * size;
+    ck_assert_msg(fnrt_npy_read_f32(path, &hwc, &ndim, shape) == FNRT_OK, "%s: %s", path,
+                  fnrt_last_error());
+    ck_assert_int_eq(ndim, 3);
+    ck_assert(shape[0] == size && shape[1] == size && shape[2] == 3);
+    float *chw = malloc(sizeof(float) * 3 * n_pix);
+    ck_assert_ptr_nonnull(chw);
+    for (size_t j = 0; j < n_pix; j++)
+        for (int ch = 0; ch < 3; ch++)
+            chw[ch * n_pix + j] = hwc[3 * j + ch];
+    free(hwc);
+    free(path);
+    return chw;
 }

@@ -27,6 +27,10 @@ double test_tol_ratio(const float *a, const float *b, size_t n, double atol, dou
 /* Angular error in degrees between unit normal maps stored planar (3,H,W) or interleaved. */
 void test_angular_error_chw(const float *a, const float *b, size_t n_pixels, double *mean_deg,
                             double *max_deg);
+/* Loads the golden normal map tests/data/<name> (.npy float32 (size,size,3)) and returns it
+ * planar (3,size,size), malloc'ed; fails the current Check test if it is missing or
+ * misshaped. */
+float *test_load_golden_chw(const char *name, int size);
 /* Reads a whole file (malloc'ed) or NULL. */
 void *test_read_file(const char *path, size_t *n_bytes);
 

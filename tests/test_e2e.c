@@ -14,27 +14,6 @@
 #define SIZE 256
 #define N_PIX (SIZE * SIZE)
 
-/* Golden (H,W,3) -> planar (3,H,W). */
-static float *load_golden(const char *name)
-{
-    char *path = test_data_path(name);
-    float *hwc = NULL;
-    int ndim = 0;
-    int64_t shape[4];
-    ck_assert_msg(fnrt_npy_read_f32(path, &hwc, &ndim, shape) == FNRT_OK, "%s: %s", path,
-                  fnrt_last_error());
-    ck_assert_int_eq(ndim, 3);
-    ck_assert(shape[0] == SIZE && shape[1] == SIZE && shape[2] == 3);
-    float *chw = malloc(sizeof(float) * 3 * N_PIX);
-    ck_assert_ptr_nonnull(chw);
-    for (int j = 0; j < N_PIX; j++)
-        for (int c = 0; c < 3; c++)
-            chw[c * N_PIX + j] = hwc[3 * j + c];
-    free(hwc);
-    free(path);
-    return chw;
-}
-
 static void run_parity(const char *backend)
 {
     char *model_path = test_data_path("fnr2r-tiny.safetensors");
@@ -54,8 +33,8 @@ static void run_parity(const char *backend)
     ck_assert_msg(fnrt_session_infer(s, img.data, normals, exemplar) == FNRT_OK, "%s",
                   fnrt_last_error());
 
-    float *g_norm = load_golden("fnr2r-tiny-normals.npy");
-    float *g_ex = load_golden("fnr2r-tiny-exemplar.npy");
+    float *g_norm = test_load_golden_chw("fnr2r-tiny-normals.npy", SIZE);
+    float *g_ex = test_load_golden_chw("fnr2r-tiny-exemplar.npy", SIZE);
     double mean, max;
     test_angular_error_chw(exemplar, g_ex, N_PIX, &mean, &max);
     printf("%s exemplar: mean %.6f deg, max %.6f deg\n", backend, mean, max);

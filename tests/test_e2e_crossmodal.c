@@ -22,27 +22,6 @@
 #define N_PIX (SIZE * SIZE)
 #define MODEL "crossmodal-tiny.safetensors"
 
-/* Golden (H,W,3) -> planar (3,H,W). */
-static float *load_golden(const char *name)
-{
-    char *path = test_data_path(name);
-    float *hwc = NULL;
-    int ndim = 0;
-    int64_t shape[4];
-    ck_assert_msg(fnrt_npy_read_f32(path, &hwc, &ndim, shape) == FNRT_OK, "%s: %s", path,
-                  fnrt_last_error());
-    ck_assert_int_eq(ndim, 3);
-    ck_assert(shape[0] == SIZE && shape[1] == SIZE && shape[2] == 3);
-    float *chw = malloc(sizeof(float) * 3 * N_PIX);
-    ck_assert_ptr_nonnull(chw);
-    for (int j = 0; j < N_PIX; j++)
-        for (int c = 0; c < 3; c++)
-            chw[c * N_PIX + j] = hwc[3 * j + c];
-    free(hwc);
-    free(path);
-    return chw;
-}
-
 static fnrt_model *load(const char *mode)
 {
     char *path = test_data_path(MODEL);
@@ -73,7 +52,7 @@ static void run_parity(const char *backend, int c)
     float *normals = malloc(sizeof(float) * 3 * N_PIX);
     ck_assert_msg(fnrt_session_infer(s, img.data, normals, NULL) == FNRT_OK, "%s",
                   fnrt_last_error());
-    float *golden = load_golden(cases[c].golden);
+    float *golden = test_load_golden_chw(cases[c].golden, SIZE);
     double mean, max;
     test_angular_error_chw(normals, golden, N_PIX, &mean, &max);
     printf("crossmodal %s %-9s: mean %.6f deg, max %.6f deg\n", backend, cases[c].mode, mean, max);
