@@ -64,3 +64,30 @@ if(EXISTS ${CMAKE_SOURCE_DIR}/bitstreams/check-configs.py)
             --work ${CMAKE_BINARY_DIR}/hls-configs
     LABELS hls TIMEOUT 60)
 endif()
+
+# The XRT backend's host-side layout (host/src/backend/xrt/xrt-layout.c, xrt-args.c) against
+# the HLS kernels in C-simulation (tests/test_xrt_layout.cpp): one build per design, each
+# with the kernel sources compiled for that design; a small conv accumulator
+# (FNRT_HLS_MAX_PIX) so that conv/deconv run in several bands.  Needs no XRT.
+set(FNRT_XRT_LAYOUT_KERNELS conv2d/fnrt-conv2d.cpp deconv2d/fnrt-deconv2d.cpp
+  pool/fnrt-maxpool.cpp upsample/fnrt-upsample2x.cpp glue/fnrt-mm2s.cpp glue/fnrt-s2mm.cpp)
+function(fnrt_xrt_layout_test name prec lanes max_pix)
+  set(srcs ${CMAKE_CURRENT_SOURCE_DIR}/test_xrt_layout.cpp)
+  foreach(k ${FNRT_XRT_LAYOUT_KERNELS})
+    list(APPEND srcs ${FNRT_HLS_DIR}/${k})
+  endforeach()
+  add_executable(${name} ${srcs})
+  set_target_properties(${name} PROPERTIES CXX_STANDARD 14 CXX_STANDARD_REQUIRED ON
+    CXX_EXTENSIONS OFF)
+  target_compile_definitions(${name} PRIVATE FNRT_HLS_PREC=${prec} FNRT_HLS_P=${lanes}
+    FNRT_HLS_MAX_PIX=${max_pix} FNRT_HLS_MAX_WC=2048 FNRT_HLS_MAX_CO=64)
+  target_compile_options(${name} PRIVATE -Wno-unknown-pragmas -Wno-unused-label)
+  target_include_directories(${name} PRIVATE ${FNRT_HLS_DIR}/common ${CMAKE_SOURCE_DIR}/host/src)
+  target_link_libraries(${name} PRIVATE fnrt)
+  add_test(NAME ${name} COMMAND ${name})
+  set_tests_properties(${name} PROPERTIES LABELS "hls;xrt" TIMEOUT 120
+    ENVIRONMENT "${FNRT_TEST_ENV}")
+endfunction()
+fnrt_xrt_layout_test(hls_xrt_layout_f32 0 8 16)
+fnrt_xrt_layout_test(hls_xrt_layout_fx16 1 4 16)
+fnrt_xrt_layout_test(hls_xrt_layout_fx8 2 8 16)

@@ -6,9 +6,19 @@
  * port mm2s_<op>_1_<port> / s2mm_<op>_1_<port>.
  *
  *   fnrt-mkxclbin -o OUT.xclbin [--omit KERNEL]... [--bad-args KERNEL]... [--banks N]
+ *                 [--precision fp32|int16|int8] [--lanes P] [--max-pix N] [--lb-words N]
+ *                 [--max-co N] [--no-sidecar] [--sidecar-bad FIELD]
  *
  * --omit leaves a kernel out; --bad-args gives a kernel a wrong argument list (its last
- * argument dropped and its first one renamed). */
+ * argument dropped and its first one renamed).
+ *
+ * Next to the xclbin it writes OUT.xclbin.json, the sidecar of bitstreams/make-sidecar.py
+ * (format fnrt-xclbin/1) describing this file: its sha256 and uuid, platform, the design
+ * parameters (FNRT_HLS_*: precision, lanes, conv accumulator and line buffer; defaults
+ * those of hls/common/fnrt-hls-config.h), kernels with CUs and port kinds, layout.
+ * --no-sidecar writes none; --sidecar-bad FIELD writes one that contradicts the xclbin or
+ * itself in FIELD (sha256, uuid, platform, kernel, cu, port, precision, lanes, format), for
+ * the tests of the runtime's sidecar check. */
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,9 +26,11 @@
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
 #include <xrt/xclbin.h>
 
 #include "backend/xrt/xrt-kernels.h"
+#include "core/sha256.h"
 
 #define MAX_CUS 128
 #define MAX_LIST 32
@@ -76,15 +88,121 @@ static int in_list(const char *name, char **list, int n)
 static int usage(void)
 {
     fprintf(stderr, "usage: fnrt-mkxclbin -o OUT.xclbin [--omit KERNEL]... "
-                    "[--bad-args KERNEL]... [--banks N]\n");
+                    "[--bad-args KERNEL]... [--banks N] [--precision fp32|int16|int8] "
+                    "[--lanes P] [--max-pix N] [--lb-words N] [--max-co N] [--no-sidecar] "
+                    "[--sidecar-bad FIELD]\n");
     return 2;
+}
+
+typedef struct design {
+    int prec, p, max_pix, lb_words, max_co;
+} design;
+
+static const char *port_kind(fnrt_xrt_arg_kind k)
+{
+    return k == FNRT_XRT_ARG_MEM ? "m_axi"
+           : (k == FNRT_XRT_ARG_STREAM_IN || k == FNRT_XRT_ARG_STREAM_OUT) ? "axis" : "scalar";
+}
+
+/* OUT.xclbin.json for the file just written (bytes file[0..n)). */
+static int write_sidecar(const char *out_path, const unsigned char *file, size_t n,
+                         const struct axlf *top, const cu *cus, int n_cus, const design *dz,
+                         const char *bad)
+{
+    static const char *prec_name[] = { "fp32", "int16", "int8" };
+    char sha[65], uuid[33], path[4200];
+    fnrt_sha256_hex(file, n, sha);
+    for (int i = 0; i < 16; i++)
+        snprintf(uuid + 2 * i, 3, "%02x", ((const unsigned char *)top->m_header.uuid)[i]);
+    const char *base = strrchr(out_path, '/');
+    base = base ? base + 1 : out_path;
+#define BAD(f) (bad && strcmp(bad, f) == 0)
+    if (BAD("sha256"))
+        sha[0] = sha[0] == '0' ? '1' : '0';
+    if (BAD("uuid"))
+        uuid[0] = uuid[0] == '0' ? '1' : '0';
+    json_t *root = json_object(), *hls = json_object(), *kernels = json_array();
+    json_t *layout = json_object();
+    json_object_set_new(root, "format", json_string(BAD("format") ? "fnrt-xclbin/0" : "fnrt-xclbin/1"));
+    json_object_set_new(root, "xclbin", json_string(base));
+    json_object_set_new(root, "xclbin_sha256", json_string(sha));
+    json_object_set_new(root, "xclbin_uuid", json_string(uuid));
+    json_object_set_new(root, "platform", json_string(BAD("platform") ? "xilinx_u55c_gen3x16_xdma_3_202210_1"
+                                                                      : (const char *)top->m_header.m_platformVBNV));
+    json_object_set_new(root, "target", json_string("hw"));
+    json_object_set_new(root, "precision", json_string(prec_name[BAD("precision") ? (dz->prec + 1) % 3 : dz->prec]));
+    json_object_set_new(root, "clock_mhz", json_integer(300));
+    json_object_set_new(hls, "FNRT_HLS_PREC", json_integer(dz->prec));
+    json_object_set_new(hls, "FNRT_HLS_P", json_integer(dz->p));
+    json_object_set_new(hls, "FNRT_HLS_MAX_PIX", json_integer(dz->max_pix));
+    json_object_set_new(hls, "FNRT_HLS_LB_WORDS", json_integer(dz->lb_words));
+    json_object_set_new(hls, "FNRT_HLS_MAX_CO", json_integer(dz->max_co));
+    json_object_set_new(hls, "FNRT_HLS_MAX_WC", json_integer(16384));
+    json_object_set_new(hls, "FNRT_HLS_MAX_W", json_integer(256));
+    json_object_set_new(hls, "FNRT_HLS_MAX_C", json_integer(1024));
+    json_object_set_new(root, "hls", hls);
+    for (int i = 0; i < fnrt_xrt_n_kernels; i++) {
+        const fnrt_xrt_kernel_desc *k = &fnrt_xrt_kernels[i];
+        json_t *kc = json_array(), *ports = json_object();
+        int is_bad = 0;
+        for (int c = 0; c < n_cus; c++)
+            if (cus[c].k == k) {
+                json_array_append_new(kc, json_string(cus[c].name));
+                is_bad = cus[c].bad;
+            }
+        if (json_array_size(kc) == 0) {
+            json_decref(kc);
+            json_decref(ports);
+            continue;
+        }
+        if (BAD("cu") && k->op == FNRT_OP_CONV2D)
+            json_array_append_new(kc, json_string("fnrt_conv2d_2"));
+        int n_args = is_bad ? k->n_args - 1 : k->n_args;
+        for (int a = 0; a < n_args; a++) {
+            const char *kind = port_kind(k->args[a].kind);
+            if (BAD("port") && k->op == FNRT_OP_CONV2D && a == 1)
+                kind = "axis";
+            json_object_set_new(ports, is_bad && a == 0 ? "wrong_name" : k->args[a].name,
+                                json_string(kind));
+        }
+        json_t *ke = json_object();
+        json_object_set_new(ke, "name", json_string(k->name));
+        json_object_set_new(ke, "cus", kc);
+        json_object_set_new(ke, "ports", ports);
+        json_array_append_new(kernels, ke);
+    }
+    if (BAD("kernel")) {
+        json_t *ke = json_object();
+        json_object_set_new(ke, "name", json_string("fnrt_attention"));
+        json_object_set_new(ke, "cus", json_array());
+        json_object_set_new(ke, "ports", json_object());
+        json_array_append_new(kernels, ke);
+    }
+    json_object_set_new(root, "kernels", kernels);
+    json_object_set_new(layout, "activations", json_string("blocked"));
+    json_object_set_new(layout, "lanes", json_integer(BAD("lanes") ? dz->p * 2 : dz->p));
+    json_object_set_new(layout, "weights", json_string("packed-steps"));
+    json_object_set_new(root, "layout", layout);
+    json_object_set_new(root, "source_sha256", json_null());
+    json_object_set_new(root, "mapping", json_string("pooled"));
+#undef BAD
+    snprintf(path, sizeof path, "%s.json", out_path);
+    int rc = json_dump_file(root, path, JSON_INDENT(1) | JSON_SORT_KEYS);
+    json_decref(root);
+    if (rc != 0) {
+        fprintf(stderr, "fnrt-mkxclbin: cannot write %s\n", path);
+        return -1;
+    }
+    return 0;
 }
 
 int main(int argc, char **argv)
 {
     const char *out_path = NULL;
     char *omit[MAX_LIST], *bad[MAX_LIST];
-    int n_omit = 0, n_bad = 0, n_banks = 2;
+    int n_omit = 0, n_bad = 0, n_banks = 2, no_sidecar = 0;
+    const char *sidecar_bad = NULL;
+    design dz = { 0, 8, 2048, 12 * 16384 / 8, 512 }; /* hls/common/fnrt-hls-config.h */
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-o") == 0 && i + 1 < argc)
             out_path = argv[++i];
@@ -94,10 +212,29 @@ int main(int argc, char **argv)
             bad[n_bad++] = argv[++i];
         else if (strcmp(argv[i], "--banks") == 0 && i + 1 < argc)
             n_banks = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--precision") == 0 && i + 1 < argc) {
+            const char *p = argv[++i];
+            dz.prec = strcmp(p, "fp32") == 0 ? 0 : strcmp(p, "int16") == 0 ? 1
+                      : strcmp(p, "int8") == 0 ? 2 : -1;
+            if (dz.prec < 0)
+                return usage();
+        } else if (strcmp(argv[i], "--lanes") == 0 && i + 1 < argc)
+            dz.p = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--max-pix") == 0 && i + 1 < argc)
+            dz.max_pix = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--lb-words") == 0 && i + 1 < argc)
+            dz.lb_words = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--max-co") == 0 && i + 1 < argc)
+            dz.max_co = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--no-sidecar") == 0)
+            no_sidecar = 1;
+        else if (strcmp(argv[i], "--sidecar-bad") == 0 && i + 1 < argc)
+            sidecar_bad = argv[++i];
         else
             return usage();
     }
-    if (!out_path || n_banks < 1 || n_banks > 16)
+    if (!out_path || n_banks < 1 || n_banks > 16 || dz.p < 1 || dz.max_pix < 1 ||
+        dz.lb_words < 1 || dz.max_co < 1)
         return usage();
     for (int i = 0; i < n_omit; i++)
         if (!fnrt_xrt_kernel_find(omit[i]))
@@ -312,8 +449,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "fnrt-mkxclbin: cannot write %s\n", out_path);
         return 1;
     }
-    printf("fnrt-mkxclbin: wrote %s (%d CUs, %d banks, %zu bytes)\n", out_path, n_cus, n_banks,
-           total);
+    if (!no_sidecar &&
+        write_sidecar(out_path, file, total, top, cus, n_cus, &dz, sidecar_bad) != 0)
+        return 1;
+    printf("fnrt-mkxclbin: wrote %s (%d CUs, %d banks, %zu bytes)%s\n", out_path, n_cus,
+           n_banks, total, no_sidecar ? "" : " and its sidecar");
     free(file);
     free(conn);
     free(mem);

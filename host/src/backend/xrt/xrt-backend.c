@@ -35,7 +35,10 @@
  * shim (tests) kernels compute nothing, so only the flow is checked. */
 #ifdef FNRT_HAVE_XRT
 #include "backend/xrt/xrt.h"
+#include "backend/xrt/xrt-args.h"
 #include "backend/xrt/xrt-internal.h"
+#include "backend/xrt/xrt-layout.h"
+#include "backend/xrt/xrt-sidecar.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -58,6 +61,8 @@ struct fnrt_buf {
     int host_valid;
     int n_bo;
     int bank[FNRT_XRT_MAX_BANKS];
+    fnrt_xrt_layout layout[FNRT_XRT_MAX_BANKS]; /* of bo[i] (xrt-layout.h) */
+    size_t n_bytes[FNRT_XRT_MAX_BANKS];         /* of bo[i] */
     xrtBufferHandle bo[FNRT_XRT_MAX_BANKS];
     unsigned dev_valid; /* bit i: bo[i] holds the current data */
 };
@@ -82,6 +87,7 @@ typedef struct xrt_launch {
 
 typedef struct xrt_ctx {
     char path[1024];
+    fnrt_xrt_sidecar side; /* design parameters: precision, lanes, buffers */
     unsigned dev_index;
     char dev_name[1200];
     fnrt_xclbin *x;
@@ -159,13 +165,24 @@ static int any_pending(const xrt_ctx *c)
 
 /* ---- buffers ---- */
 
+/* The host copy into bo[i], packed into its layout (xrt-layout.h). */
 static fnrt_status bo_upload(xrt_ctx *c, fnrt_buf *b, int i)
 {
-    size_t n_bytes = b->n_elems * sizeof(float);
+    size_t n_bytes = b->n_bytes[i];
     double t0 = now_s();
     if (any_pending(c))
         c->st.n_overlapped_uploads++;
-    int e = xrtBOWrite(b->bo[i], b->host, n_bytes, 0);
+    const void *src = b->host;
+    void *packed = NULL;
+    if (b->layout[i].kind != FNRT_XRT_LAYOUT_F32) {
+        if (!(packed = malloc(n_bytes)))
+            return fnrt_error(FNRT_ERR_NOMEM, "XRT backend: cannot allocate %zu bytes", n_bytes);
+        fnrt_xrt_layout_pack(&c->side.design, &b->layout[i], b->host, packed);
+        c->st.n_packs++;
+        src = packed;
+    }
+    int e = xrtBOWrite(b->bo[i], src, n_bytes, 0);
+    free(packed);
     if (e)
         return xrt_err("xrtBOWrite", e);
     e = xrtBOSync(b->bo[i], XCL_BO_SYNC_BO_TO_DEVICE, n_bytes, 0);
@@ -186,12 +203,25 @@ static fnrt_status host_fetch(xrt_ctx *c, fnrt_buf *b)
     for (int i = 0; i < b->n_bo; i++) {
         if (!(b->dev_valid & (1u << i)))
             continue;
-        size_t n_bytes = b->n_elems * sizeof(float);
+        size_t n_bytes = b->n_bytes[i];
         double t0 = now_s();
         int e = xrtBOSync(b->bo[i], XCL_BO_SYNC_BO_FROM_DEVICE, n_bytes, 0);
         if (e)
             return xrt_err("xrtBOSync (from device)", e);
-        e = xrtBORead(b->bo[i], b->host, n_bytes, 0);
+        if (b->layout[i].kind == FNRT_XRT_LAYOUT_F32) {
+            e = xrtBORead(b->bo[i], b->host, n_bytes, 0);
+        } else {
+            void *packed = malloc(n_bytes);
+            if (!packed)
+                return fnrt_error(FNRT_ERR_NOMEM, "XRT backend: cannot allocate %zu bytes",
+                                  n_bytes);
+            e = xrtBORead(b->bo[i], packed, n_bytes, 0);
+            if (!e) {
+                fnrt_xrt_layout_unpack(&c->side.design, &b->layout[i], packed, b->host);
+                c->st.n_unpacks++;
+            }
+            free(packed);
+        }
         if (e)
             return xrt_err("xrtBORead", e);
         c->st.n_sync_from++;
@@ -204,20 +234,24 @@ static fnrt_status host_fetch(xrt_ctx *c, fnrt_buf *b)
     return FNRT_OK;
 }
 
-/* The BO of b in memory bank `bank`, allocated and made current as needed; for an output
- * (write_only) nothing is copied. */
-static fnrt_status buf_bo(xrt_ctx *c, fnrt_buf *b, int bank, int write_only,
-                          xrtBufferHandle *out)
+/* The BO of b in memory bank `bank` with layout l, allocated and made current as needed
+ * (packed from the host copy, which is first fetched from whichever BO is current); for an
+ * output (write_only) nothing is copied. */
+static fnrt_status buf_bo(xrt_ctx *c, fnrt_buf *b, int bank, const fnrt_xrt_layout *l,
+                          int write_only, xrtBufferHandle *out)
 {
     int i = 0;
     for (; i < b->n_bo; i++)
-        if (b->bank[i] == bank)
+        if (b->bank[i] == bank && fnrt_xrt_layout_equal(&b->layout[i], l))
             break;
     if (i == b->n_bo) {
         if (b->n_bo == FNRT_XRT_MAX_BANKS)
             return fnrt_error(FNRT_ERR_LIMIT, "XRT backend: a buffer used in more than %d "
-                              "memory banks", FNRT_XRT_MAX_BANKS);
-        size_t n_bytes = b->n_elems * sizeof(float);
+                              "memory banks and layouts", FNRT_XRT_MAX_BANKS);
+        if (l->n_elems != b->n_elems)
+            return fnrt_error(FNRT_ERR_INTERNAL, "XRT backend: layout of %zu elements for a "
+                              "buffer of %zu", l->n_elems, b->n_elems);
+        size_t n_bytes = fnrt_xrt_layout_bytes(&c->side.design, l);
         /* whole 4 KiB pages: XRT's shims aligned_alloc(4096, size), which needs a size that
          * is a multiple of the alignment (ASan enforces it) */
         size_t n_alloc = (n_bytes + 4095) / 4096 * 4096;
@@ -228,6 +262,8 @@ static fnrt_status buf_bo(xrt_ctx *c, fnrt_buf *b, int bank, int write_only,
                               strerror(errno));
         b->bo[i] = h;
         b->bank[i] = bank;
+        b->layout[i] = *l;
+        b->n_bytes[i] = n_bytes;
         b->n_bo++;
     }
     if (!write_only && !(b->dev_valid & (1u << i))) {
@@ -331,99 +367,6 @@ static fnrt_status cu_open(xrt_ctx *c, int i)
     return FNRT_OK;
 }
 
-/* Value of scalar argument `name` of op's kernel. */
-static int scalar_value(const fnrt_op *op, fnrt_buf *const *args, const char *name, int *iv,
-                        float *fv)
-{
-    const fnrt_shape *x = &op->in_shape[0], *y = &op->out_shape;
-    int c_in = (int)x->dims[0], h = (int)x->dims[1], w = (int)x->dims[2];
-    int n_pix = h * w;
-    *iv = 0;
-    *fv = 0.0f;
-#define IS(s) (strcmp(name, s) == 0)
-    switch (op->type) {
-    case FNRT_OP_CONV2D:
-    case FNRT_OP_DECONV2D: {
-        const fnrt_conv_params *p = &op->p.conv;
-        if (IS("ci")) *iv = c_in;
-        else if (IS("h")) *iv = h;
-        else if (IS("wd")) *iv = w;
-        else if (IS("co")) *iv = (int)y->dims[0];
-        else if (IS("kh") || IS("k")) *iv = p->kh;
-        else if (IS("kw")) *iv = p->kw;
-        else if (IS("stride")) *iv = p->stride;
-        else if (IS("pad")) *iv = p->pad;
-        else if (IS("act_in")) *iv = (int)p->act_in;
-        else if (IS("act_out")) *iv = (int)p->act_out;
-        else if (IS("alpha_in")) *fv = p->alpha_in;
-        else if (IS("alpha_out")) *fv = p->alpha_out;
-        else if (IS("tile_rows")) *iv = (int)y->dims[1]; /* one band: see the file comment */
-        else if (IS("has_bias")) *iv = op->n_in > 2 && args[2] != NULL;
-        else if (IS("has_res")) *iv = op->n_in > 3 && args[3] != NULL;
-        else return 0;
-        return 1;
-    }
-    case FNRT_OP_MAXPOOL:
-        if (IS("c")) *iv = c_in;
-        else if (IS("h")) *iv = h;
-        else if (IS("w")) *iv = w;
-        else if (IS("k")) *iv = op->p.pool.k;
-        else if (IS("stride")) *iv = op->p.pool.stride;
-        else if (IS("pad")) *iv = op->p.pool.pad;
-        else return 0;
-        return 1;
-    case FNRT_OP_UPSAMPLE2X:
-    case FNRT_OP_GLOBAL_AVGPOOL:
-        if (IS("c")) *iv = c_in;
-        else if (IS("h")) *iv = h;
-        else if (IS("w")) *iv = w;
-        else if (IS("align_corners")) *iv = op->p.up.align_corners;
-        else return 0;
-        return 1;
-    case FNRT_OP_CONCAT:
-        if (IS("ca")) *iv = c_in;
-        else if (IS("cb")) *iv = (int)op->in_shape[1].dims[0];
-        else if (IS("stride_b")) *iv = op->p.cat.stride_b;
-        else if (IS("n_pix")) *iv = n_pix;
-        else return 0;
-        return 1;
-    case FNRT_OP_MODULATE: {
-        const fnrt_shape *wt = &op->in_shape[0];
-        if (IS("co")) *iv = (int)wt->dims[0];
-        else if (IS("ci")) *iv = (int)wt->dims[1];
-        else if (IS("k")) *iv = (int)wt->dims[2];
-        else if (IS("scale")) *fv = op->p.mod.scale;
-        else if (IS("eps")) *fv = op->p.mod.eps;
-        else return 0;
-        return 1;
-    }
-    case FNRT_OP_GRAY:
-    case FNRT_OP_L2NORM:
-        if (IS("n_pix")) *iv = n_pix;
-        else if (IS("swizzle")) *iv = op->p.l2.swizzle;
-        else if (IS("eps")) *fv = op->p.l2.eps;
-        else return 0;
-        return 1;
-    case FNRT_OP_ADD:
-        if (IS("c")) *iv = c_in;
-        else if (IS("n_pix")) *iv = n_pix;
-        else if (IS("act")) *iv = (int)op->p.add.act;
-        else if (IS("alpha")) *fv = op->p.add.alpha;
-        else return 0;
-        return 1;
-    case FNRT_OP_MAXMERGE:
-        if (IS("c")) *iv = c_in;
-        else if (IS("k")) *iv = op->p.merge.k;
-        else if (IS("n_pix")) *iv = n_pix;
-        else return 0;
-        return 1;
-    case FNRT_OP_COUNT:
-        break;
-    }
-#undef IS
-    return 0;
-}
-
 static fnrt_status set_scalar(xrtRunHandle r, int index, fnrt_xrt_arg_kind kind, int iv,
                               float fv)
 {
@@ -438,7 +381,7 @@ static fnrt_status set_scalar(xrtRunHandle r, int index, fnrt_xrt_arg_kind kind,
 }
 
 static fnrt_status set_mem(xrt_ctx *c, int cu, xrtRunHandle r, int index, fnrt_buf *b,
-                           int write_only)
+                           const fnrt_xrt_layout *l, int write_only)
 {
     fnrt_status st = cu_open(c, cu);
     if (st != FNRT_OK)
@@ -449,7 +392,7 @@ static fnrt_status set_mem(xrt_ctx *c, int cu, xrtRunHandle r, int index, fnrt_b
                           "to no memory bank (CONNECTIVITY)", c->cus[cu].name, index,
                           c->cus[cu].desc->args[index].name);
     xrtBufferHandle bo = NULL;
-    st = buf_bo(c, b, bank, write_only, &bo);
+    st = buf_bo(c, b, bank, l, write_only, &bo);
     if (st != FNRT_OK)
         return st;
     int e = xrtRunSetArg(r, index, bo);
@@ -537,6 +480,8 @@ static fnrt_status xrt_run_op(void *ctx, const fnrt_op *op, fnrt_buf *const *arg
     xrt_ctx *c = ctx;
     const fnrt_xrt_kernel_desc *k;
     fnrt_status st = check_op(c, op, &k);
+    if (st == FNRT_OK)
+        st = fnrt_xrt_op_fits(op, &c->side.design);
     if (st != FNRT_OK)
         return st;
     /* the k-th buffer argument (memory or stream) of the kernel is fnrt argument k */
@@ -569,12 +514,14 @@ static fnrt_status xrt_run_op(void *ctx, const fnrt_op *op, fnrt_buf *const *arg
     if ((st = add_run(c, l, cu, &r)) != FNRT_OK)
         goto fail;
     int bi = 0;
+    const fnrt_xrt_design *dz = &c->side.design;
+    int has_bias = op->n_in > 2 && args[2] != NULL, has_res = op->n_in > 3 && args[3] != NULL;
     for (int a = 0; a < k->n_args; a++) {
         const fnrt_xrt_arg_desc *d = &k->args[a];
         if (d->kind == FNRT_XRT_ARG_INT || d->kind == FNRT_XRT_ARG_FLOAT) {
             int iv;
             float fv;
-            if (!scalar_value(op, args, d->name, &iv, &fv)) {
+            if (!fnrt_xrt_op_scalar(op, dz, has_bias, has_res, d->name, &iv, &fv)) {
                 st = fnrt_error(FNRT_ERR_INTERNAL, "XRT backend: no value for argument '%s' of "
                                 "%s", d->name, k->name);
                 goto fail;
@@ -584,9 +531,16 @@ static fnrt_status xrt_run_op(void *ctx, const fnrt_op *op, fnrt_buf *const *arg
             continue;
         }
         int is_out = bi == op->n_in;
+        fnrt_xrt_layout lay;
+        if (args[bi])
+            st = fnrt_xrt_layout_for_arg(op, bi, d->kind != FNRT_XRT_ARG_MEM, &lay);
+        else
+            fnrt_xrt_layout_f32(&c->dummy->shape, &lay);
+        if (st != FNRT_OK)
+            goto fail;
         fnrt_buf *b = args[bi++];
         if (d->kind == FNRT_XRT_ARG_MEM) {
-            if ((st = set_mem(c, cu, r, a, b ? b : c->dummy, is_out)) != FNRT_OK)
+            if ((st = set_mem(c, cu, r, a, b ? b : c->dummy, &lay, is_out)) != FNRT_OK)
                 goto fail;
         } else if (b) {
             /* stream: its glue CU moves the buffer */
@@ -602,21 +556,17 @@ static fnrt_status xrt_run_op(void *ctx, const fnrt_op *op, fnrt_buf *const *arg
             if ((st = add_run(c, l, g, &gr)) != FNRT_OK)
                 goto fail;
             const fnrt_xrt_kernel_desc *gk = c->cus[g].desc;
-            int band = !in && (op->type == FNRT_OP_CONV2D || op->type == FNRT_OP_DECONV2D);
             for (int ga = 0; ga < gk->n_args; ga++) {
                 const fnrt_xrt_arg_desc *gd = &gk->args[ga];
                 int iv = 0;
                 if (gd->kind == FNRT_XRT_ARG_MEM) {
-                    st = set_mem(c, g, gr, ga, b, !in);
+                    st = set_mem(c, g, gr, ga, b, &lay, !in);
                 } else if (gd->kind == FNRT_XRT_ARG_INT) {
-                    const fnrt_shape *s = &b->shape;
-                    if (strcmp(gd->name, "c") == 0) iv = (int)s->dims[0];
-                    else if (strcmp(gd->name, "h") == 0) iv = s->ndim > 1 ? (int)s->dims[1] : 1;
-                    else if (strcmp(gd->name, "w") == 0) iv = s->ndim > 2 ? (int)s->dims[2] : 1;
-                    else if (strcmp(gd->name, "c_step") == 0) iv = 1;
-                    else if (strcmp(gd->name, "order") == 0) iv = band; /* ORDER_BAND = 1 */
-                    else if (strcmp(gd->name, "tile_rows") == 0)
-                        iv = band ? (int)s->dims[1] : 0;
+                    if (!fnrt_xrt_glue_scalar(op, dz, in, d->name, &b->shape, gd->name, &iv)) {
+                        st = fnrt_error(FNRT_ERR_INTERNAL, "XRT backend: no value for argument "
+                                        "'%s' of %s", gd->name, gk->name);
+                        goto fail;
+                    }
                     st = set_scalar(gr, ga, gd->kind, iv, 0.0f);
                 } else {
                     continue;
@@ -641,6 +591,7 @@ static fnrt_status xrt_run_op(void *ctx, const fnrt_op *op, fnrt_buf *const *arg
         }
     }
     c->st.n_launches += (unsigned)l->n_runs;
+    c->st.n_bands += (unsigned)fnrt_xrt_n_bands(op, dz);
     l->used = 1;
     return FNRT_OK;
 fail:
@@ -652,11 +603,41 @@ fail:
     return st;
 }
 
+/* Checks the op against the xclbin and its design, and packs (quantises) the op's constant
+ * memory arguments (conv/deconv weights and bias, modulate's raw weight) once into every
+ * memory bank a CU of its kernel reads them from. */
 static fnrt_status xrt_prepare(void *ctx, const fnrt_op *op, fnrt_buf *const *args)
 {
-    (void)args;
+    xrt_ctx *c = ctx;
     const fnrt_xrt_kernel_desc *k;
-    return check_op(ctx, op, &k);
+    fnrt_status st = check_op(c, op, &k);
+    if (st == FNRT_OK)
+        st = fnrt_xrt_op_fits(op, &c->side.design);
+    if (st != FNRT_OK)
+        return st;
+    int bi = 0;
+    for (int a = 0; a < k->n_args && st == FNRT_OK; a++) {
+        const fnrt_xrt_arg_desc *d = &k->args[a];
+        if (d->kind > FNRT_XRT_ARG_STREAM_OUT)
+            continue;
+        int i = bi++;
+        if (d->kind != FNRT_XRT_ARG_MEM || i >= op->n_in || !args || !args[i])
+            continue;
+        fnrt_xrt_layout lay;
+        if ((st = fnrt_xrt_layout_for_arg(op, i, 0, &lay)) != FNRT_OK)
+            break;
+        if ((st = wait_buf(c, args[i])) != FNRT_OK)
+            break;
+        for (int u = 0; u < c->n_cus && st == FNRT_OK; u++) {
+            if (c->cus[u].desc != k || (st = cu_open(c, u)) != FNRT_OK)
+                continue;
+            int bank = xrtKernelArgGroupId(c->cus[u].k, a);
+            xrtBufferHandle bo;
+            if (bank >= 0)
+                st = buf_bo(c, args[i], bank, &lay, 0, &bo);
+        }
+    }
+    return st;
 }
 
 fnrt_status fnrt_xrt_check_ops(void *ctx, const fnrt_op *ops, int n_ops)
@@ -685,6 +666,12 @@ fnrt_status fnrt_xrt_check_ops(void *ctx, const fnrt_op *ops, int n_ops)
     if (n_missing)
         return fnrt_error(FNRT_ERR_UNSUPPORTED, "XRT backend: xclbin %s lacks %d kernel%s the "
                           "network needs: %s", c->path, n_missing, n_missing == 1 ? "" : "s", msg);
+    /* every op within the design's buffers and limits (sidecar) */
+    for (int i = 0; i < n_ops; i++) {
+        fnrt_status st = fnrt_xrt_op_fits(&ops[i], &c->side.design);
+        if (st != FNRT_OK)
+            return st;
+    }
     return FNRT_OK;
 }
 
@@ -769,6 +756,9 @@ static fnrt_status xrt_create(const char *device, void **out)
             goto fail;
         }
     }
+    /* the sidecar: matches the xclbin, gives precision / lanes / buffer sizes */
+    if ((st = fnrt_xrt_sidecar_load(c->path, c->x, &c->side)) != FNRT_OK)
+        goto fail;
     c->cus = calloc((size_t)(c->x->n_cus ? c->x->n_cus : 1), sizeof *c->cus);
     if (!c->cus) {
         st = fnrt_error(FNRT_ERR_NOMEM, "XRT backend: out of memory");
@@ -805,8 +795,9 @@ static fnrt_status xrt_create(const char *device, void **out)
     fnrt_shape one = { 1, { 16, 0, 0, 0 } };
     if ((st = xrt_buf_create(c, &one, &c->dummy)) != FNRT_OK)
         goto fail;
-    snprintf(c->dev_name, sizeof c->dev_name, "XRT device %u, xclbin %s (%d CUs)", c->dev_index,
-             c->path, c->n_cus);
+    snprintf(c->dev_name, sizeof c->dev_name, "XRT device %u, xclbin %s (%d CUs, %s, P=%d, %s)",
+             c->dev_index, c->path, c->n_cus, fnrt_xrt_prec_str(c->side.design.prec),
+             c->side.design.p, c->side.platform);
     *out = c;
     return FNRT_OK;
 fail:
@@ -827,7 +818,8 @@ void fnrt_xrt_get_stats(void *ctx, fnrt_xrt_stats *stats)
 void fnrt_xrt_print_timings(void *ctx, FILE *out)
 {
     const fnrt_xrt_stats *s = &((xrt_ctx *)ctx)->st;
-    fprintf(out, "xrt timings: %u CU runs\n", s->n_launches);
+    fprintf(out, "xrt timings: %u CU runs, %u conv/deconv bands, %u packs, %u unpacks\n",
+            s->n_launches, s->n_bands, s->n_packs, s->n_unpacks);
     for (int t = 0; t < FNRT_OP_COUNT; t++)
         if (s->n_runs[t])
             fprintf(out, "  run  %-16s %5u ops %10.3f ms (%.3f ms/op)\n",

@@ -36,6 +36,9 @@ typedef struct fnrt_xclbin_conn {
 } fnrt_xclbin_conn;
 
 typedef struct fnrt_xclbin {
+    unsigned char uuid[16]; /* axlf_header.uuid */
+    char vbnv[65];          /* axlf_header.m_platformVBNV */
+    char sha256[65];        /* hex sha256 of the whole file */
     int n_kernels, n_cus, n_banks, n_conn;
     fnrt_xclbin_kernel kernels[FNRT_XCLBIN_MAX_KERNELS];
     fnrt_xclbin_cu cus[FNRT_XCLBIN_MAX_CUS];

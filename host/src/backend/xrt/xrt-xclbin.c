@@ -12,6 +12,8 @@
 
 #include <xclbin.h>
 
+#include "core/sha256.h"
+
 /* Value of attribute attr inside the tag [tag, end) into out; 0 if absent. */
 static int xml_attr(const char *tag, const char *end, const char *attr, char *out, size_t n_out)
 {
@@ -128,6 +130,10 @@ fnrt_status fnrt_xclbin_read(const char *path, fnrt_xclbin *x)
         st = fnrt_error(FNRT_ERR_FORMAT, "%s is not an xclbin (no xclbin2 magic)", path);
         goto done;
     }
+    memcpy(x->uuid, top->m_header.uuid, sizeof x->uuid);
+    memcpy(x->vbnv, top->m_header.m_platformVBNV, 64);
+    x->vbnv[64] = 0;
+    fnrt_sha256_hex(data, n, x->sha256);
     uint32_t n_s = top->m_header.m_numSections;
     if (n_s == 0 || n_s > XCLBIN_MAX_NUM_SECTION ||
         (size_t)n_s > (n - sizeof(struct axlf)) / sizeof(struct axlf_section_header) + 1) {

@@ -37,6 +37,8 @@ typedef struct fnrt_xrt_stats {
     double bytes_to, bytes_from;     /* bytes synced host -> device, device -> host */
     double sync_to_s, sync_from_s;   /* wall time in xrtBOSync (+ copy) */
     unsigned n_overlapped_uploads;   /* uploads issued while some op was still running */
+    unsigned n_bands;                /* conv/deconv output bands launched (tile_rows each) */
+    unsigned n_packs, n_unpacks;     /* host-side layout conversions (xrt-layout.h) */
 } fnrt_xrt_stats;
 
 void fnrt_xrt_get_stats(void *ctx, fnrt_xrt_stats *stats);
