@@ -166,7 +166,8 @@ END_TEST
 
 START_TEST(test_flow)
 {
-    char *all = make_xclbin("all.xclbin", "--banks 3");
+    /* a conv accumulator of 16 pixels: the 8-wide conv/deconv outputs run in bands of 2 rows */
+    char *all = make_xclbin("all.xclbin", "--banks 3 --max-pix 16");
     const fnrt_backend_ops *be = &fnrt_backend_xrt;
     void *ctx = NULL;
     char dev[4200];
@@ -194,6 +195,11 @@ START_TEST(test_flow)
         }
         ck_assert_msg(be->prepare(ctx, o, bufs[i]) == FNRT_OK, "%s", fnrt_last_error());
     }
+    /* prepare packed the packed-layout memory arguments once: conv and deconv weights,
+     * modulate's raw weight and style (one CU per kernel here) */
+    fnrt_xrt_stats s;
+    fnrt_xrt_get_stats(ctx, &s);
+    ck_assert_uint_eq(s.n_packs, 4);
     /* every op twice; the second round rewrites each op's first input while the ops before
      * it may still run (an upload overlapping runs) */
     for (int round = 0; round < 2; round++)
@@ -218,7 +224,6 @@ START_TEST(test_flow)
         ck_assert_int_eq(be->buf_read(ctx, bufs[i][ops[i].n_in], y, n_elems), FNRT_OK);
         free(y);
     }
-    fnrt_xrt_stats s;
     fnrt_xrt_get_stats(ctx, &s);
     for (int t = 0; t < FNRT_OP_COUNT; t++)
         ck_assert_int_eq(s.n_runs[t], t == FNRT_OP_CONV2D ? 3 : 2);
@@ -228,6 +233,12 @@ START_TEST(test_flow)
     ck_assert_uint_eq(s.n_sync_from, (unsigned)n_ops);
     ck_assert(s.bytes_to > 0 && s.bytes_from > 0);
     ck_assert_uint_gt(s.n_overlapped_uploads, 0);
+    /* bands: conv and deconv outputs 8x8, tile_rows = min(8, 16 px / 8 px per row) = 2, so
+     * 4 bands per run; conv ran 3 times, deconv twice */
+    int tile_rows = 16 / 8, bands = (8 + tile_rows - 1) / tile_rows;
+    ck_assert_uint_eq(s.n_bands, 3 * bands + 2 * bands);
+    /* every output read back was unpacked (blocked activations; modulate: packed weight) */
+    ck_assert_uint_eq(s.n_unpacks, (unsigned)n_ops);
     char *buf = NULL;
     size_t n = 0;
     FILE *f = open_memstream(&buf, &n);
@@ -341,6 +352,89 @@ START_TEST(test_no_device)
     ck_assert_msg(strstr(fnrt_last_error(), "cannot open XRT device 0"), "%s",
                   fnrt_last_error());
     free(all);
+}
+END_TEST
+
+/* The JSON sidecar next to the xclbin: design parameters taken from it, a missing one and
+ * every kind of mismatch refused with the field named. */
+START_TEST(test_sidecar)
+{
+    void *ctx = NULL;
+    char *good = make_xclbin("good.xclbin", "--precision int8 --lanes 16");
+    ck_assert_msg(fnrt_backend_xrt.create(good, &ctx) == FNRT_OK, "%s", fnrt_last_error());
+    ck_assert_msg(strstr(fnrt_backend_xrt.device_name(ctx), "int8, P=16"), "%s",
+                  fnrt_backend_xrt.device_name(ctx));
+    fnrt_backend_xrt.destroy(ctx);
+
+    char *none = make_xclbin("none.xclbin", "--no-sidecar");
+    ck_assert_int_eq(fnrt_backend_xrt.create(none, &ctx), FNRT_ERR_IO);
+    ck_assert_msg(strstr(fnrt_last_error(), "has no sidecar") &&
+                  strstr(fnrt_last_error(), "make-sidecar.py"), "%s", fnrt_last_error());
+
+    static const struct { const char *field, *msg; } bad[] = {
+        { "sha256", "xclbin_sha256" },
+        { "uuid", "xclbin_uuid" },
+        { "platform", "platform xilinx_u55c" },
+        { "kernel", "kernel fnrt_attention is in the sidecar but not in the xclbin" },
+        { "cu", "kernel fnrt_conv2d has 2 CUs in the sidecar, 1 in the xclbin" },
+        { "port", "port fnrt_conv2d.w is axis in the sidecar, addressQualifier 1" },
+        { "precision", "disagrees with FNRT_HLS_PREC 0" },
+        { "lanes", "lanes = FNRT_HLS_P (8)" },
+        { "format", "expected fnrt-xclbin/1" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char name[64], opts[64];
+        snprintf(name, sizeof name, "bad-%s.xclbin", bad[i].field);
+        snprintf(opts, sizeof opts, "--sidecar-bad %s", bad[i].field);
+        char *x = make_xclbin(name, opts);
+        ck_assert_msg(fnrt_backend_xrt.create(x, &ctx) == FNRT_ERR_FORMAT, "%s: %s",
+                      bad[i].field, fnrt_last_error());
+        ck_assert_msg(strstr(fnrt_last_error(), bad[i].msg), "%s: %s", bad[i].field,
+                      fnrt_last_error());
+        free(x);
+    }
+    /* a rebuilt xclbin next to the old sidecar */
+    char *stale = make_xclbin("stale.xclbin", "");
+    free(make_xclbin("stale.xclbin", "--omit fnrt_add --no-sidecar"));
+    ck_assert_int_eq(fnrt_backend_xrt.create(stale, &ctx), FNRT_ERR_FORMAT);
+    ck_assert_msg(strstr(fnrt_last_error(), "stale sidecar"), "%s", fnrt_last_error());
+    /* not JSON */
+    char json[4300];
+    snprintf(json, sizeof json, "%s.json", good);
+    FILE *f = fopen(json, "w");
+    fputs("{\"format\": ", f);
+    fclose(f);
+    ck_assert_int_eq(fnrt_backend_xrt.create(good, &ctx), FNRT_ERR_FORMAT);
+    ck_assert_msg(strstr(fnrt_last_error(), "is not a JSON object"), "%s", fnrt_last_error());
+    free(stale);
+    free(none);
+    free(good);
+}
+END_TEST
+
+/* Ops that do not fit the design the sidecar describes are refused before they run. */
+START_TEST(test_design_limits)
+{
+    void *ctx = NULL;
+    fnrt_op ops[16];
+    int n_ops = make_ops(ops);
+    /* a line buffer of 8 words: the 3x3 conv needs 3 rows of 8 pixels x 1 group */
+    char *small_lb = make_xclbin("small-lb.xclbin", "--lb-words 8");
+    ck_assert_msg(fnrt_backend_xrt.create(small_lb, &ctx) == FNRT_OK, "%s", fnrt_last_error());
+    ck_assert_int_eq(fnrt_xrt_check_ops(ctx, ops, n_ops), FNRT_ERR_UNSUPPORTED);
+    ck_assert_msg(strstr(fnrt_last_error(), "op 't.conv'") &&
+                  strstr(fnrt_last_error(), "FNRT_HLS_LB_WORDS 8"), "%s", fnrt_last_error());
+    ck_assert_int_eq(fnrt_backend_xrt.prepare(ctx, &ops[0], NULL), FNRT_ERR_UNSUPPORTED);
+    fnrt_backend_xrt.destroy(ctx);
+    char *small_co = make_xclbin("small-co.xclbin", "--max-co 4 --lanes 4");
+    ck_assert_msg(fnrt_backend_xrt.create(small_co, &ctx) == FNRT_OK, "%s", fnrt_last_error());
+    ck_assert_int_eq(fnrt_xrt_check_ops(ctx, ops, n_ops), FNRT_ERR_UNSUPPORTED);
+    ck_assert_msg(strstr(fnrt_last_error(), "op 't.conv'") &&
+                  strstr(fnrt_last_error(), "output channels (rounded up to P) 8 > 4 "
+                         "(FNRT_HLS_MAX_CO)"), "%s", fnrt_last_error());
+    fnrt_backend_xrt.destroy(ctx);
+    free(small_co);
+    free(small_lb);
 }
 END_TEST
 
@@ -529,6 +623,8 @@ int main(void)
     tcase_add_test(tc, test_wrong_args);
     tcase_add_test(tc, test_unloadable);
     tcase_add_test(tc, test_no_device);
+    tcase_add_test(tc, test_sidecar);
+    tcase_add_test(tc, test_design_limits);
     tcase_add_test(tc, test_session);
     suite_add_tcase(s, tc);
     TCase *tt = tcase_create("table");

@@ -591,7 +591,8 @@ static fnrt_status xrt_run_op(void *ctx, const fnrt_op *op, fnrt_buf *const *arg
         }
     }
     c->st.n_launches += (unsigned)l->n_runs;
-    c->st.n_bands += (unsigned)fnrt_xrt_n_bands(op, dz);
+    if (op->type == FNRT_OP_CONV2D || op->type == FNRT_OP_DECONV2D)
+        c->st.n_bands += (unsigned)fnrt_xrt_n_bands(op, dz);
     l->used = 1;
     return FNRT_OK;
 fail:
