@@ -3,6 +3,7 @@
 before it uses the xclbin:
 
   {"format": "fnrt-xclbin/1", "xclbin": "fnr2r.xclbin", "xclbin_sha256": ...,
+   "xclbin_uuid": ...,                    the axlf header's uuid (hex), as XRT reports it
    "platform": ..., "target": "sw_emu|hw_emu|hw", "precision": "fp32|int16|int8",
    "hls": {FNRT_HLS_*: value},            the compile-time parameters of every kernel
    "kernels": [{"name", "cus": [...], "ports": {name: "axis|m_axi|scalar"}}],
@@ -13,7 +14,17 @@ before it uses the xclbin:
 
   python3 make-sidecar.py --design D/design.json --link D/link.cfg --hls ../hls \\
       --target hw --xclbin build_dir.hw.D/fnr2r.xclbin -o build_dir.hw.D/fnr2r.xclbin.json
-The xclbin may be absent (--allow-missing-xclbin, used by the tests): its hash is then null."""
+The xclbin may be absent (--allow-missing-xclbin, used by the tests): its hash and uuid are
+then null, and the runtime refuses the sidecar (it cannot vouch for any xclbin).
+
+The runtime (host/src/backend/xrt/xrt-sidecar.c) checks at load: format, xclbin_sha256
+against the file, xclbin_uuid against its header, the card of "platform" against the
+xclbin's platform VBNV, precision against hls.FNRT_HLS_PREC, layout (blocked, lanes =
+FNRT_HLS_P, packed-steps), and that "kernels" lists exactly the xclbin's kernels, CUs and
+port kinds; it packs activations and weights for the precision and lanes of "hls"."""
+
+# struct axlf (xrt/xclbin.h): m_header.uuid at byte 416, 16 bytes
+AXLF_UUID_OFFSET = 416
 
 import argparse
 import hashlib
@@ -40,12 +51,18 @@ def main():
         link = fb.parse_link_cfg(f.read())
     tops = fb.parse_tops(a.hls)
     digest = None
+    uuid = None
     if os.path.exists(a.xclbin):
         h = hashlib.sha256()
         with open(a.xclbin, "rb") as f:
+            head = f.read(AXLF_UUID_OFFSET + 16)
+            h.update(head)
             for chunk in iter(lambda: f.read(1 << 20), b""):
                 h.update(chunk)
         digest = h.hexdigest()
+        if head[:8] != b"xclbin2\0" or len(head) < AXLF_UUID_OFFSET + 16:
+            sys.exit("make-sidecar: %s is not an xclbin" % a.xclbin)
+        uuid = head[AXLF_UUID_OFFSET:AXLF_UUID_OFFSET + 16].hex()
     elif not a.allow_missing_xclbin:
         sys.exit("make-sidecar: %s does not exist" % a.xclbin)
     kernels = []
@@ -58,6 +75,7 @@ def main():
         "format": "fnrt-xclbin/1",
         "xclbin": os.path.basename(a.xclbin),
         "xclbin_sha256": digest,
+        "xclbin_uuid": uuid,
         "platform": design["platform"],
         "target": a.target,
         "precision": design["precision"],

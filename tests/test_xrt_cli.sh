@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # `fnrt infer -b xrt` end to end under XRT's noop shim with a metadata-only xclbin: the run
 # completes (nothing is computed) and FNRT_XRT_TIMINGS=1 prints per-op and sync timings; a
-# missing glue kernel and a missing file are refused with exit status 4/1-ish and a message.
-# Needs: $FNRT_CLI, $FNRT_MKXCLBIN, $FNRT_XRT_LIBDIR, $FNRT_TEST_DATA.
+# missing glue kernel, a missing file and a missing sidecar are refused with a message; a
+# sidecar written by bitstreams/make-sidecar.py for the test xclbin agrees with the runtime
+# on the xclbin's sha256 and uuid (it is then refused at its platform: it describes the
+# U250 design, not the test xclbin).
+# Needs: $FNRT_CLI, $FNRT_MKXCLBIN, $FNRT_XRT_LIBDIR, $FNRT_TEST_DATA, $FNRT_SOURCE_DIR,
+# $FNRT_PYTHON.
 set -u
 FNRT=${FNRT_CLI:?}
 MK=${FNRT_MKXCLBIN:?}
@@ -42,5 +46,31 @@ if [ $rc != 0 ] && grep -q "cannot open xclbin $T/none.xclbin" "$T/err.txt"; the
   echo "ok   - missing xclbin refused (exit $rc)"
 else
   echo "FAIL - missing xclbin: exit $rc"; sed 's/^/     /' "$T/err.txt" | tail; fail=1
+fi
+"$MK" -o "$T/no-side.xclbin" --no-sidecar >/dev/null || exit 1
+"$FNRT" infer -m "$DATA/fnr2r-tiny.safetensors" -b xrt -d "$T/no-side.xclbin" \
+  -o "$T/out4.png" "$DATA/face-256.png" >"$T/out.txt" 2>"$T/err.txt"
+rc=$?
+if [ $rc != 0 ] && grep -q "has no sidecar $T/no-side.xclbin.json" "$T/err.txt" &&
+   [ ! -e "$T/out4.png" ]; then
+  echo "ok   - xclbin without sidecar refused (exit $rc)"
+else
+  echo "FAIL - xclbin without sidecar: exit $rc"; sed 's/^/     /' "$T/err.txt" | tail; fail=1
+fi
+
+SRC=${FNRT_SOURCE_DIR:?}
+D=$SRC/bitstreams/xilinx_u250_gen3x16_xdma_4_1_202210_1
+cp "$T/all.xclbin" "$T/py.xclbin"
+"${FNRT_PYTHON:-python3}" "$SRC/bitstreams/make-sidecar.py" --design "$D/design.json" \
+  --link "$D/link.cfg" --hls "$SRC/hls" --target hw --xclbin "$T/py.xclbin" \
+  -o "$T/py.xclbin.json" || { echo "FAIL - make-sidecar.py"; exit 1; }
+"$FNRT" infer -m "$DATA/fnr2r-tiny.safetensors" -b xrt -d "$T/py.xclbin" \
+  -o "$T/out5.png" "$DATA/face-256.png" >"$T/out.txt" 2>"$T/err.txt"
+rc=$?
+if [ $rc != 0 ] && grep -q "platform xilinx_u250_gen3x16_xdma_4_1_202210_1 (card xilinx_u250)" \
+     "$T/err.txt" && ! grep -q "xclbin_sha256\|xclbin_uuid" "$T/err.txt"; then
+  echo "ok   - make-sidecar.py's sha256/uuid accepted by the runtime, its U250 platform refused"
+else
+  echo "FAIL - make-sidecar.py sidecar: exit $rc"; sed 's/^/     /' "$T/err.txt" | tail; fail=1
 fi
 exit $fail

@@ -3,6 +3,7 @@
  * `fnrt doctor --xclbin`. */
 #ifdef FNRT_HAVE_XRT
 #include "backend/xrt/xrt-internal.h"
+#include "backend/xrt/xrt-sidecar.h"
 #include "backend/xrt/xrt.h"
 
 #include <errno.h>
@@ -357,8 +358,27 @@ fnrt_status fnrt_xrt_check_xclbin(const char *path, FILE *report)
     for (int i = 0; i < x->n_kernels; i++)
         if (!fnrt_xrt_kernel_find(x->kernels[i].name) && report)
             fprintf(report, "  %-20s (not used by fnrt)\n", x->kernels[i].name);
+    /* the sidecar the runtime checks at load */
+    fnrt_xrt_sidecar *side = malloc(sizeof *side);
+    fnrt_status sst = side ? fnrt_xrt_sidecar_load(path, x, side)
+                           : fnrt_error(FNRT_ERR_NOMEM, "out of memory");
+    char side_err[1024] = "";
+    if (sst != FNRT_OK)
+        snprintf(side_err, sizeof side_err, "%s", fnrt_last_error());
+    if (report && sst == FNRT_OK) {
+        const fnrt_xrt_design *d = &side->design;
+        fprintf(report, "sidecar %s: ok: %s, target %s, %s, P=%d, MAX_PIX %d, LB_WORDS %d, "
+                "MAX_CO %d, MAX_WC %d\n", side->path, side->platform, side->target,
+                fnrt_xrt_prec_str(d->prec), d->p, d->max_pix, d->lb_words, d->max_co,
+                d->max_wc);
+    } else if (report) {
+        fprintf(report, "sidecar: %s\n", side_err);
+    }
+    free(side);
     if (n_bad)
         st = fnrt_error(FNRT_ERR_FORMAT, "xclbin %s: %s", path, first_bad);
+    else if (sst != FNRT_OK)
+        st = fnrt_error(sst, "%s", side_err);
     else if (n_missing_op)
         st = fnrt_error(FNRT_ERR_UNSUPPORTED, "xclbin %s lacks %d op kernel%s (see report)", path,
                         n_missing_op, n_missing_op == 1 ? "" : "s");
