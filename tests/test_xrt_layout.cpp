@@ -1,6 +1,6 @@
 /* The XRT backend's host-side data layout against the HLS kernels in C-simulation, without
- * hardware: for conv (bands, residual, padding channels), deconv, max-pool and bilinear
- * upsampling ops, the host code of host/src/backend/xrt packs every input the way the
+ * hardware: for conv (bands, residual, padding channels), deconv, max-pool, bilinear
+ * upsampling and weight modulation (float-step input, packed-weight output) ops, the host code of host/src/backend/xrt packs every input the way the
  * backend uploads it (xrt-layout.c: blocked P-lane activations, packed and quantised
  * weights, float bias), the kernels' Vitis top functions run on exactly those bytes
  * (fnrt_mm2s -> fnrt_<op> -> fnrt_s2mm over their AXI4-Stream ports, every scalar argument
@@ -43,6 +43,8 @@ extern "C" void fnrt_maxpool(hls::stream<act_axis> &x, hls::stream<act_axis> &y,
                              int w, int k, int stride, int pad);
 extern "C" void fnrt_upsample2x(hls::stream<act_axis> &x, hls::stream<act_axis> &y, int c, int h,
                                 int w, int align_corners);
+extern "C" void fnrt_modulate(const vec<float, 16> *w, const act_t *s, wword *y, int co, int ci,
+                              int k, float scale, float eps);
 extern "C" void fnrt_mm2s(const act_t *src, hls::stream<act_axis> &out, int c, int h, int w,
                           int c_first, int c_step, int order, int tile_rows);
 extern "C" void fnrt_s2mm(hls::stream<act_axis> &in, act_t *dst, int c, int h, int w, int c_base,
@@ -360,6 +362,57 @@ static void run_pool_up(const fnrt_op &op, uint64_t seed)
     compare(op, y, ref, ref_q, bound);
 }
 
+/* Modulate: raw weight packed as float steps (WT_F32), style as act_t, output packed wt_t
+ * steps (WT) that the next fnrt_conv2d reads; unpacked by the host and compared. */
+static void run_modulate(uint64_t seed)
+{
+    const fnrt_xrt_design d = design();
+    fnrt_op op = op_init(FNRT_OP_MODULATE, "modulate3x3", 2);
+    const int co = 10, ci = 7, k = 3;
+    op.in_shape[0] = shape(4, co, ci, k, k);
+    op.in_shape[1] = shape(3, ci, 1, 1);
+    op.out_shape = shape(4, co, ci, k, k);
+    op.p.mod.scale = 1.0f / std::sqrt((float)(ci * k * k));
+    op.p.mod.eps = 1e-8f;
+    rng r(seed);
+    std::vector<float> w(fnrt_shape_elems(&op.in_shape[0])), st(ci);
+    r.fill(w, -1.0f, 1.0f);
+    r.fill(st, 0.2f, 1.8f);
+    std::string name = op.name;
+    if (!check(name + " fits the design", fnrt_xrt_op_fits(&op, &d) == FNRT_OK, fnrt_last_error()))
+        return;
+    dev_buf wb, sb, yb;
+    if (!upload(op, 0, false, w, wb) || !upload(op, 1, false, st, sb))
+        return;
+    if (!check(name + " weight in as float steps, style as act_t, out as packed weight",
+               wb.lay.kind == FNRT_XRT_LAYOUT_WT_F32 && sb.lay.kind == FNRT_XRT_LAYOUT_ACT &&
+                   fnrt_xrt_layout_for_arg(&op, 2, false, &yb.lay) == FNRT_OK &&
+                   yb.lay.kind == FNRT_XRT_LAYOUT_WT))
+        return;
+    yb.bytes.assign(fnrt_xrt_layout_bytes(&d, &yb.lay), 0x5a);
+    std::vector<float> wf = from_bytes<float>(wb.bytes);
+    std::vector<vec<float, 16> > wmem(wf.size() / 16);
+    for (size_t i = 0; i < wf.size(); i++)
+        wmem[i / 16].v[i % 16] = wf[i];
+    std::vector<act_t> smem = from_bytes<act_t>(sb.bytes);
+    const int WV = 512 / num<wt_t>::bits;
+    std::vector<wword> ymem(yb.bytes.size() / (WV * num<wt_t>::bits / 8));
+    fnrt_modulate(wmem.data(), smem.data(), ymem.data(), op_scalar(op, "co"), op_scalar(op, "ci"),
+                  op_scalar(op, "k"), op_scalar_f(op, "scale"), op_scalar_f(op, "eps"));
+    std::vector<wt_t> flat(ymem.size() * WV);
+    for (size_t i = 0; i < flat.size(); i++)
+        flat[i] = ymem[i / WV].v[i % WV];
+    yb.bytes = to_bytes(flat);
+    std::vector<float> y = download(yb), ref, ref_q, sq = device_view(op, 1, false, st);
+    if (!ref_run(op, {&w, &st}, ref) || !ref_run(op, {&w, &sq}, ref_q)) {
+        check(name + " reference", false);
+        return;
+    }
+    /* float arithmetic in every build, one rounding into wt_t at the end */
+    double bound = FNRT_HLS_PREC ? 0.5 * std::ldexp(1.0, -num<wt_t>::frac) + 1e-6 : 0.0;
+    compare(op, y, ref, ref_q, bound);
+}
+
 /* The host's quantisation is ap_fixed's: same codes as the kernels' types for a sweep of
  * values (ties, saturation, NaN). */
 static void check_quant()
@@ -422,5 +475,6 @@ int main()
         up.p.up.align_corners = ac;
         run_pool_up(up, 6 + ac);
     }
+    run_modulate(8);
     return finish("test_xrt_layout");
 }
