@@ -2,16 +2,33 @@
  *
  * Flow.  create() reads the xclbin's metadata (xrt-xclbin.c) and checks every kernel it has
  * against the table (xrt-kernels.c) and that the glue kernels fnrt_mm2s / fnrt_s2mm are
- * there, then opens the device and loads the xclbin.  prepare() (once per op at session
- * creation) checks that the op's kernel exists.  An op runs on one CU "fnrt_<op>_<n>" of its
+ * there, reads and checks the JSON sidecar next to it (xrt-sidecar.c: sha256, uuid, card,
+ * kernels/CUs/ports; a missing sidecar is an error) which gives the design: precision,
+ * lane count P, conv accumulator and line-buffer sizes; then opens the device and loads
+ * the xclbin.  prepare() (once per op at session creation) checks that the op's kernel
+ * exists and that the op fits the design (xrt-args.c: line buffers, channel limits), and
+ * packs the op's constant memory arguments into every bank a CU of its kernel reads them
+ * from.  An op runs on one CU "fnrt_<op>_<n>" of its
  * kernel; each stream input is fed by the CU "mm2s_<op>_<n>_<port>" reading the input's
  * buffer, each stream output drained by "s2mm_<op>_<n>_<port>" (the stream_connect naming of
  * bitstreams/gen-config.py); memory arguments get the buffer itself.
  *
- * Buffers.  A fnrt_buf has a host copy and up to FNRT_XRT_MAX_BANKS device BOs, one per
- * memory bank it was used in: a BO is allocated (xrtBOAlloc with the group id XRT reports
- * for the kernel argument, xrtKernelArgGroupId) when an argument in that bank first uses the
- * buffer, and filled from whichever copy is current.
+ * Buffers.  A fnrt_buf has a host copy (canonical float (C,H,W)) and up to
+ * FNRT_XRT_MAX_BANKS device BOs, one per memory bank and device layout it was used in
+ * (xrt-layout.c): blocked P-lane activations of the precision's act_t for stream arguments
+ * (moved by the glue kernels), conv/deconv weights packed into the engine's P x P steps and
+ * quantised to wt_t, float bias, modulate's raw weight as float steps.  A BO is allocated
+ * (xrtBOAlloc with the group id XRT reports for the kernel argument, xrtKernelArgGroupId)
+ * when an argument in that bank first uses the buffer, and filled by packing the host copy
+ * (itself first unpacked from whichever BO is current); reading a buffer unpacks its
+ * current BO.  Activations passed from op to op stay on the device in their layout.
+ *
+ * Arguments.  xrt-args.c computes every scalar (the C-simulation test uses the same code).
+ * Conv/deconv run in bands of tile_rows output rows, tile_rows = fnrt_hls_tile_rows() of
+ * the sidecar's FNRT_HLS_MAX_PIX and FNRT_HLS_LB_WORDS; the kernel loops over the bands
+ * itself (one run per op: its input streams every row once, rows reused across bands stay
+ * in its line buffer), its output s2mm and a conv's residual mm2s use band order with the
+ * same tile_rows.  Counted in fnrt_xrt_stats.n_bands.
  *
  * Overlap.  run() starts the op's CUs (xrtRunStart) and returns; an op is waited for
  * (xrtRunWait) only when a later op uses one of its CUs or buffers, when a buffer it uses is
@@ -27,12 +44,15 @@
  * all its CUs complete (an upper bound when the op was waited for late), and the time in
  * BO syncs (with the host copies) per direction.
  *
- * Not done yet: data layout and precision of the HLS design (blocked P-lane activations,
- * packed/quantised weights, fnrt-hls-layout.h) — buffers hold the canonical float (C,H,W)
- * layout, so on hardware the results are not those of the reference until the host packs
- * them; the conv/deconv band size (tile_rows) is the whole output height; weights are not
- * replicated per SLR bank (a buffer gets one BO per bank it is used in).  Under XRT's noop
- * shim (tests) kernels compute nothing, so only the flow is checked. */
+ * Checked without hardware: the host layouts, scalar arguments and band size against the
+ * HLS kernels in C-simulation (tests/test_xrt_layout.cpp: pack with this code, run
+ * fnrt_mm2s -> kernel -> fnrt_s2mm, unpack, compare with the reference backend; fp32, int16,
+ * int8); the flow under XRT's noop shim (tests/test_xrt.c), where kernels compute nothing.
+ * Not done yet: no run on a card or in sw_emu/hw_emu (no Vitis here), so XRT's real buffer
+ * placement, the HLS struct packing of 512-bit weight words (assumed: element j at bits
+ * j*B, little-endian) and timing are unverified; the sidecar's source_sha256 is not compared
+ * (the host does not know the hash of the HLS sources a build used); activations are
+ * (un)packed on the host on every upload/read (input image, outputs), not on the device. */
 #ifdef FNRT_HAVE_XRT
 #include "backend/xrt/xrt.h"
 #include "backend/xrt/xrt-args.h"
