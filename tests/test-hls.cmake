@@ -70,8 +70,10 @@ endif()
 # with the kernel sources compiled for that design; a small conv accumulator
 # (FNRT_HLS_MAX_PIX) so that conv/deconv run in several bands.  Needs no XRT.
 set(FNRT_XRT_LAYOUT_KERNELS conv2d/fnrt-conv2d.cpp deconv2d/fnrt-deconv2d.cpp
-  pool/fnrt-maxpool.cpp upsample/fnrt-upsample2x.cpp modconv/fnrt-modulate.cpp glue/fnrt-mm2s.cpp
-  glue/fnrt-s2mm.cpp)
+  pool/fnrt-maxpool.cpp pool/fnrt-global-avgpool.cpp upsample/fnrt-upsample2x.cpp
+  modconv/fnrt-modulate.cpp elementwise/fnrt-concat.cpp elementwise/fnrt-gray.cpp
+  elementwise/fnrt-l2norm.cpp elementwise/fnrt-add.cpp elementwise/fnrt-maxmerge.cpp
+  glue/fnrt-mm2s.cpp glue/fnrt-s2mm.cpp)
 function(fnrt_xrt_layout_test name prec lanes max_pix)
   set(srcs ${CMAKE_CURRENT_SOURCE_DIR}/test_xrt_layout.cpp)
   foreach(k ${FNRT_XRT_LAYOUT_KERNELS})

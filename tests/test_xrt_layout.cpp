@@ -1,6 +1,7 @@
 /* The XRT backend's host-side data layout against the HLS kernels in C-simulation, without
- * hardware: for conv (bands, residual, padding channels), deconv, max-pool, bilinear
- * upsampling and weight modulation (float-step input, packed-weight output) ops, the host code of host/src/backend/xrt packs every input the way the
+ * hardware: for an op of every type the XRT backend runs -- conv (bands, residual, padding
+ * channels), deconv, max-pool, bilinear upsampling, weight modulation (float-step input,
+ * packed-weight output), concat, gray, l2norm, add, max-merge, global average pool -- the host code of host/src/backend/xrt packs every input the way the
  * backend uploads it (xrt-layout.c: blocked P-lane activations, packed and quantised
  * weights, float bias), the kernels' Vitis top functions run on exactly those bytes
  * (fnrt_mm2s -> fnrt_<op> -> fnrt_s2mm over their AXI4-Stream ports, every scalar argument
@@ -43,6 +44,17 @@ extern "C" void fnrt_maxpool(hls::stream<act_axis> &x, hls::stream<act_axis> &y,
                              int w, int k, int stride, int pad);
 extern "C" void fnrt_upsample2x(hls::stream<act_axis> &x, hls::stream<act_axis> &y, int c, int h,
                                 int w, int align_corners);
+extern "C" void fnrt_concat(hls::stream<act_axis> &a, hls::stream<act_axis> &b,
+                            hls::stream<act_axis> &y, int ca, int cb, int stride_b, int n_pix);
+extern "C" void fnrt_gray(hls::stream<act_axis> &x, hls::stream<act_axis> &y, int n_pix);
+extern "C" void fnrt_l2norm(hls::stream<act_axis> &x, hls::stream<act_axis> &y, int n_pix,
+                            int swizzle, float eps);
+extern "C" void fnrt_add(hls::stream<act_axis> &a, hls::stream<act_axis> &b,
+                         hls::stream<act_axis> &y, int c, int n_pix, int act, float alpha);
+extern "C" void fnrt_maxmerge(hls::stream<act_axis> &x, hls::stream<act_axis> &skip,
+                              hls::stream<act_axis> &y, int c, int k, int n_pix);
+extern "C" void fnrt_global_avgpool(hls::stream<act_axis> &x, hls::stream<act_axis> &y, int c,
+                                    int h, int w);
 extern "C" void fnrt_modulate(const vec<float, 16> *w, const act_t *s, wword *y, int co, int ci,
                               int k, float scale, float eps);
 extern "C" void fnrt_mm2s(const act_t *src, hls::stream<act_axis> &out, int c, int h, int w,
@@ -362,6 +374,75 @@ static void run_pool_up(const fnrt_op &op, uint64_t seed)
     compare(op, y, ref, ref_q, bound);
 }
 
+/* The per-pixel and merge kernels (all stream ports): one or two inputs through fnrt_mm2s,
+ * the output through fnrt_s2mm.  lsbs: the kernel's own rounding in output LSBs. */
+static void run_stream_op(const fnrt_op &op, uint64_t seed, double lsbs)
+{
+    const fnrt_xrt_design d = design();
+    std::string name = op.name;
+    if (!check(name + " fits the design", fnrt_xrt_op_fits(&op, &d) == FNRT_OK, fnrt_last_error()))
+        return;
+    rng r(seed);
+    std::vector<std::vector<float> > in(op.n_in), inq(op.n_in);
+    std::vector<dev_buf> ib(op.n_in);
+    const char *p0 = op.type == FNRT_OP_ADD || op.type == FNRT_OP_CONCAT ? "a" : "x";
+    const char *p1 = op.type == FNRT_OP_MAXMERGE ? "skip" : "b";
+    hls::stream<act_axis> a0("in0"), a1("in1"), ya("y");
+    for (int k = 0; k < op.n_in; k++) {
+        in[k].resize(fnrt_shape_elems(&op.in_shape[k]));
+        r.fill(in[k], -2.0f, 2.0f);
+        if (!upload(op, k, true, in[k], ib[k]))
+            return;
+        inq[k] = download(ib[k]);
+        glue_in(op, k ? p1 : p0, op.in_shape[k], ib[k], k ? a1 : a0);
+    }
+    dev_buf yb;
+    if (fnrt_xrt_layout_for_arg(&op, op.n_in, true, &yb.lay) != FNRT_OK)
+        return;
+    yb.bytes.assign(fnrt_xrt_layout_bytes(&d, &yb.lay), 0x5a);
+    switch (op.type) {
+    case FNRT_OP_CONCAT:
+        fnrt_concat(a0, a1, ya, op_scalar(op, "ca"), op_scalar(op, "cb"), op_scalar(op, "stride_b"),
+                    op_scalar(op, "n_pix"));
+        break;
+    case FNRT_OP_GRAY:
+        fnrt_gray(a0, ya, op_scalar(op, "n_pix"));
+        break;
+    case FNRT_OP_L2NORM:
+        fnrt_l2norm(a0, ya, op_scalar(op, "n_pix"), op_scalar(op, "swizzle"), op_scalar_f(op, "eps"));
+        break;
+    case FNRT_OP_ADD:
+        fnrt_add(a0, a1, ya, op_scalar(op, "c"), op_scalar(op, "n_pix"), op_scalar(op, "act"),
+                 op_scalar_f(op, "alpha"));
+        break;
+    case FNRT_OP_MAXMERGE:
+        fnrt_maxmerge(a0, a1, ya, op_scalar(op, "c"), op_scalar(op, "k"), op_scalar(op, "n_pix"));
+        break;
+    case FNRT_OP_GLOBAL_AVGPOOL:
+        fnrt_global_avgpool(a0, ya, op_scalar(op, "c"), op_scalar(op, "h"), op_scalar(op, "w"));
+        break;
+    default:
+        check(name + " is a stream op of this test", false);
+        return;
+    }
+    check(name + " kernel consumed its inputs and produced its output",
+          a0.empty() && a1.empty() && !ya.empty());
+    glue_out(op, "y", ya, yb);
+    check(name + " s2mm drained the output stream", ya.empty());
+    std::vector<float> y = download(yb), ref, ref_q;
+    std::vector<const std::vector<float> *> ins, insq;
+    for (int k = 0; k < op.n_in; k++) {
+        ins.push_back(&in[k]);
+        insq.push_back(&inq[k]);
+    }
+    if (!ref_run(op, ins, ref) || !ref_run(op, insq, ref_q)) {
+        check(name + " reference", false);
+        return;
+    }
+    double lsb_a = FNRT_HLS_PREC ? std::ldexp(1.0, -num<act_t>::frac) : 0.0;
+    compare(op, y, ref, ref_q, lsbs * lsb_a + 1e-6);
+}
+
 /* Modulate: raw weight packed as float steps (WT_F32), style as act_t, output packed wt_t
  * steps (WT) that the next fnrt_conv2d reads; unpacked by the host and compared. */
 static void run_modulate(uint64_t seed)
@@ -476,5 +557,35 @@ int main()
         run_pool_up(up, 6 + ac);
     }
     run_modulate(8);
+
+    fnrt_op cat = op_init(FNRT_OP_CONCAT, "concat_stride4", 2);
+    cat.in_shape[0] = shape(3, 5, 3, 4);
+    cat.in_shape[1] = shape(3, 10, 3, 4);
+    cat.out_shape = shape(3, 8, 3, 4);
+    cat.p.cat.stride_b = 4;
+    run_stream_op(cat, 9, 0.0);
+    fnrt_op gray = op_init(FNRT_OP_GRAY, "gray", 1);
+    gray.in_shape[0] = shape(3, 3, 4, 5);
+    gray.out_shape = shape(3, 1, 4, 5);
+    run_stream_op(gray, 10, 1.0);
+    fnrt_op l2 = op_init(FNRT_OP_L2NORM, "l2norm_swizzle", 1);
+    l2.in_shape[0] = l2.out_shape = shape(3, 3, 4, 5);
+    l2.p.l2.swizzle = 1;
+    l2.p.l2.eps = 1e-6f;
+    run_stream_op(l2, 11, 0.5);
+    fnrt_op add = op_init(FNRT_OP_ADD, "add_leaky", 2);
+    add.in_shape[0] = add.in_shape[1] = add.out_shape = shape(3, 11, 3, 4);
+    add.p.add.act = FNRT_ACT_LEAKY;
+    add.p.add.alpha = 0.1f;
+    run_stream_op(add, 12, 1.0);
+    fnrt_op mm = op_init(FNRT_OP_MAXMERGE, "maxmerge", 2);
+    mm.in_shape[0] = mm.out_shape = shape(3, 12, 3, 4);
+    mm.in_shape[1] = shape(3, 7, 3, 4);
+    mm.p.merge.k = 5;
+    run_stream_op(mm, 13, 0.0);
+    fnrt_op gap = op_init(FNRT_OP_GLOBAL_AVGPOOL, "global_avgpool", 1);
+    gap.in_shape[0] = shape(3, 10, 5, 6);
+    gap.out_shape = shape(3, 10, 1, 1);
+    run_stream_op(gap, 14, 1.0);
     return finish("test_xrt_layout");
 }
