@@ -1,6 +1,6 @@
 /* fnrt-quant-eval: what each FPGA precision costs in accuracy.
  *
- *   fnrt-quant-eval -m MODEL -i IMAGE.png [--prec fp32,int16,int8,fx16,fx8] [--csv FILE]
+ *   fnrt-quant-eval -m MODEL -i IMAGE.png [--prec fp32,int16,int8,int8t,fx16,fx8] [--csv FILE]
  *
  * Runs the model's graph op by op on the plain-C reference backend (float), once as is and
  * once per precision with every tensor the FPGA kernels hold in reduced precision rounded
@@ -13,7 +13,13 @@
  * Precisions:
  *   int16, int8  symmetric integers with scales: per tensor for activations, calibrated on
  *                this input (max |x| of the float run), per output channel for weights;
- *                round to nearest, saturate.  What a requantising integer design computes.
+ *                round to nearest, saturate.  What a requantising integer design computes:
+ *                for int8 the conv engine's FNRT_HLS_PREC 3 build (prec_q8 in
+ *                hls/common/fnrt-hls-types.h, checked by hls/conv2d/tb-conv2d-q8.cpp), which
+ *                rounds each output once with its per-output-channel multiplier (it also
+ *                rounds a LeakyReLU input on the codes, which this emulation does not).
+ *   int8t        int8 with one scale per weight tensor instead of per output channel: what
+ *                the per-channel scales buy.
  *   fx16, fx8    the HLS builds' ap_fixed types with one binary point for every layer:
  *                fx16 = ap_fixed<16,6> activations, ap_fixed<16,3> weights; fx8 =
  *                ap_fixed<8,4> / ap_fixed<8,1>; AP_RND (ties up) and AP_SAT.
@@ -35,11 +41,13 @@ typedef struct scheme {
     int bits;         /* integer: total bits */
     int act_f, act_i; /* fixed: fraction bits, integer bits (sign included) of activations */
     int wt_f, wt_i;
+    int per_tensor; /* integer: one weight scale per tensor instead of per output channel */
 } scheme;
 
 static const scheme SCHEMES[] = {
-    {"fp32", 0, 0, 0, 0, 0, 0},   {"int16", 1, 16, 0, 0, 0, 0}, {"int8", 1, 8, 0, 0, 0, 0},
-    {"fx16", 2, 0, 10, 6, 13, 3}, {"fx8", 2, 0, 4, 4, 7, 1},
+    {"fp32", 0, 0, 0, 0, 0, 0, 0},   {"int16", 1, 16, 0, 0, 0, 0, 0},
+    {"int8", 1, 8, 0, 0, 0, 0, 0},   {"int8t", 1, 8, 0, 0, 0, 0, 1},
+    {"fx16", 2, 0, 10, 6, 13, 3, 0}, {"fx8", 2, 0, 4, 4, 7, 1, 0},
 };
 
 /* round half up onto the grid of step 2^-f, clamp to [-2^(i-1), 2^(i-1) - 2^-f] */
@@ -85,6 +93,10 @@ static void quant_weight(const scheme *s, float *w, const fnrt_shape *sh, int ou
     }
     if (s->kind != 1)
         return;
+    if (s->per_tensor) {
+        quant_int(w, n, max_abs(w, n), s->bits);
+        return;
+    }
     size_t d0 = (size_t)sh->dims[0], d1 = (size_t)sh->dims[1], kk = n / (d0 * d1);
     size_t n_out = out_dim == 0 ? d0 : d1;
     for (size_t o = 0; o < n_out; o++) {
@@ -100,6 +112,16 @@ static void quant_weight(const scheme *s, float *w, const fnrt_shape *sh, int ou
                 quant_int(w + base, kk, m, s->bits);
             }
     }
+}
+
+/* name is one of the comma-separated items of list */
+static int in_list(const char *list, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = list; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+        if (strncmp(p, name, n) == 0 && (p[n] == ',' || p[n] == 0))
+            return 1;
+    return 0;
 }
 
 static void quant_act(const scheme *s, float *x, size_t n, double calib)
@@ -201,7 +223,7 @@ static void ang_stats(const float *a, const float *b, size_t n, double out[4])
 
 int main(int argc, char **argv)
 {
-    const char *model = NULL, *image = NULL, *csv = NULL, *precs = "fp32,int16,int8,fx16,fx8";
+    const char *model = NULL, *image = NULL, *csv = NULL, *precs = "fp32,int16,int8,int8t,fx16,fx8";
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "-m"))
             model = argv[i + 1];
@@ -252,9 +274,7 @@ int main(int argc, char **argv)
            "exemplar mean", "exemplar max");
     for (size_t k = 0; k < sizeof SCHEMES / sizeof SCHEMES[0]; k++) {
         const scheme *s = &SCHEMES[k];
-        const char *hit = strstr(precs, s->name);
-        if (!hit || (hit[strlen(s->name)] != ',' && hit[strlen(s->name)] != 0) ||
-            (hit != precs && hit[-1] != ','))
+        if (!in_list(precs, s->name))
             continue;
         float *nq = NULL, *eq = NULL;
         if (run(g, in.data, s, calib, &nq, &eq) != FNRT_OK) {

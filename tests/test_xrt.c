@@ -366,6 +366,11 @@ START_TEST(test_sidecar)
                   fnrt_backend_xrt.device_name(ctx));
     fnrt_backend_xrt.destroy(ctx);
 
+    char *q8 = make_xclbin("q8.xclbin", "--precision int8-requant");
+    ck_assert_int_eq(fnrt_backend_xrt.create(q8, &ctx), FNRT_ERR_UNSUPPORTED);
+    ck_assert_msg(strstr(fnrt_last_error(), "FNRT_HLS_PREC 3"), "%s", fnrt_last_error());
+    free(q8);
+
     char *none = make_xclbin("none.xclbin", "--no-sidecar");
     ck_assert_int_eq(fnrt_backend_xrt.create(none, &ctx), FNRT_ERR_IO);
     ck_assert_msg(strstr(fnrt_last_error(), "has no sidecar") &&

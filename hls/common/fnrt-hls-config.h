@@ -4,7 +4,9 @@
  * exactly these parameters; its "design" command prints the -D line for a design it
  * predicts.
  *
- *   FNRT_HLS_PREC      0 = float, 1 = ap_fixed 16-bit, 2 = ap_fixed 8-bit (fnrt-hls-types.h)
+ *   FNRT_HLS_PREC      0 = float, 1 = ap_fixed 16-bit, 2 = ap_fixed 8-bit, 3 = requantising
+ *                      int8 with per-output-channel weight scales (fnrt-hls-types.h; so far
+ *                      only the conv/deconv engine and its bench, tb-conv2d-q8.cpp, use 3)
  *   FNRT_HLS_P         lanes: channels per stream beat; the conv engine is a P x P MAC array
  *   FNRT_HLS_MAX_WC    longest input row: width x channels (channels rounded up to P)
  *   FNRT_HLS_MAX_PIX   conv accumulator depth in pixels: the band (tile) size; a layer of
@@ -50,8 +52,10 @@ typedef prec_f32 prec;
 typedef prec_fx16 prec;
 #elif FNRT_HLS_PREC == 2
 typedef prec_fx8 prec;
+#elif FNRT_HLS_PREC == 3
+typedef prec_q8 prec;
 #else
-#error "FNRT_HLS_PREC must be 0, 1 or 2"
+#error "FNRT_HLS_PREC must be 0, 1, 2 or 3"
 #endif
 const int P = FNRT_HLS_P;
 typedef prec::act_t act_t;

@@ -10,6 +10,13 @@
  *              (+-4, LSB 2^-13), both AP_RND/AP_SAT; exact 48-bit accumulator.
  *   prec_fx8   ap_fixed<8,4> activations (+-8, LSB 1/16), ap_fixed<8,1> weights (+-1, LSB
  *              1/128), AP_RND/AP_SAT; 32-bit accumulator; pack2.
+ *   prec_q8    requantising int8 (conv/deconv engine only): activations and weights are
+ *              int8 codes (ap_fixed<8,8>) of symmetric scales chosen by the host, per tensor
+ *              for activations (s_x, s_y), per output channel for weights (s_w[o]); exact
+ *              32-bit accumulator; pack2; the engine requantises each output once,
+ *              y = round(acc * m[o] + b'[o]) with m[o] = s_x s_w[o] / s_y, b' = bias / s_y,
+ *              in float (requant = true; the float arrays come in the bias buffer, see
+ *              fnrt-conv2d.h).  What sim/quant-eval's "int8" scheme computes.
  * Fixed-point builds use one binary point per type for every layer (what ap_fixed gives
  * directly); sim/quant-eval reports what that costs in accuracy next to scaled integer
  * quantisation. */
@@ -142,7 +149,8 @@ struct prec_f32 {
     typedef float acc_t;
     typedef float post_t;
     static const bool pack2 = false;
-    static const int loop_depth = 32; /* MAC-loop pipeline depth (fp32 adder tree) */
+    static const bool requant = false; /* one scale for every layer (see prec_q8) */
+    static const int loop_depth = 32;  /* MAC-loop pipeline depth (fp32 adder tree) */
 };
 
 struct prec_fx16 {
@@ -151,6 +159,7 @@ struct prec_fx16 {
     typedef ap_fixed<48, 24> acc_t;
     typedef ap_fixed<32, 12, AP_RND, AP_SAT> post_t;
     static const bool pack2 = false;
+    static const bool requant = false;
     static const int loop_depth = 12;
 };
 
@@ -160,6 +169,17 @@ struct prec_fx8 {
     typedef ap_fixed<32, 20> acc_t;
     typedef ap_fixed<24, 8, AP_RND, AP_SAT> post_t;
     static const bool pack2 = true;
+    static const bool requant = false;
+    static const int loop_depth = 12;
+};
+
+struct prec_q8 {
+    typedef ap_fixed<8, 8, AP_RND, AP_SAT> act_t; /* int8 code of x / s */
+    typedef ap_fixed<8, 8, AP_RND, AP_SAT> wt_t;  /* int8 code of w / s_w[o] */
+    typedef ap_fixed<32, 32> acc_t;
+    typedef float post_t; /* requantisation: P multiply-adds per output beat */
+    static const bool pack2 = true;
+    static const bool requant = true;
     static const int loop_depth = 12;
 };
 

@@ -14,6 +14,12 @@
  *                for conv the previous group's finished sums leave in that same loop (bias,
  *                act_out, residual, conversion), for deconv after the group (the phases
  *                touch disjoint pixel subsets).
+ * Requantising builds (PR::requant, prec_q8): the float array `bias` holds 2*Co+1 values,
+ * b'[Co] (the bias over the output scale, read when has_bias), m[Co] (per-output-channel
+ * multipliers s_x s_w[o] / s_y) and s_y (the output scale, for tanh); an output is
+ * act_out(acc * m[o] + b'[o]) (+ the residual's codes, which must be at the output scale),
+ * rounded once to its int8 code; act_in works on the input codes (ReLU and LeakyReLU are
+ * scale-free).  The other builds read Co values.
  * Deconv runs in gather form over its s*s phases: each output pixel sees (k/s)^2 taps, so
  * no multiply is spent on the zeros of the strided input.
  * In C-simulation the engine counts cycles with the same rules as
@@ -68,27 +74,64 @@ template <int P, int LB_WORDS, int MAX_PIX, int MAX_CO> inline int conv_check(co
     return 0;
 }
 
+/* One output value: bias, act_out, residual (r: its code), conversion to act_t. */
+template <class PR, bool RQ = PR::requant> struct conv_out_value {
+    typedef typename PR::post_t post_t;
+    typedef typename PR::act_t act_t;
+    static act_t run(const typename PR::acc_t &a, const post_t &b, const post_t &m, float s_out,
+                     const act_t &r, const conv_args &args)
+    {
+        (void)m;
+        (void)s_out;
+        post_t v = post_t(post_t(a) + b);
+        v = apply_act(v, args.act_out, args.alpha_out);
+        if (args.has_res)
+            v = post_t(v + post_t(r));
+        return act_t(v);
+    }
+};
+
+/* Requantising: in output code units, y = act_out(acc * m[o] + b'[o]) (+ residual code);
+ * tanh needs the real value, tanh(v * s_y) / s_y. */
+template <class PR> struct conv_out_value<PR, true> {
+    typedef typename PR::act_t act_t;
+    static act_t run(const typename PR::acc_t &a, float b, float m, float s_out, const act_t &r,
+                     const conv_args &args)
+    {
+        float v = num<typename PR::acc_t>::to_float(a) * m + b;
+        if (args.act_out == ACT_TANH)
+            v = num<float>::tanh(v * s_out) / s_out;
+        else
+            v = apply_act(v, args.act_out, args.alpha_out);
+        if (args.has_res)
+            v += num<act_t>::to_float(r);
+        return num<act_t>::from_float(v);
+    }
+};
+
 /* bias + act_out + residual for one pixel of group og -> one output beat. */
 template <class PR, int P, int MAX_CO>
 inline vec<typename PR::act_t, P> conv_post(const typename PR::acc_t a[P],
-                                            const typename PR::post_t bbuf[MAX_CO], int og,
-                                            hls::stream<vec<typename PR::act_t, P> > &res,
+                                            const typename PR::post_t bbuf[MAX_CO],
+                                            const typename PR::post_t mbuf[MAX_CO], float s_out,
+                                            int og, hls::stream<vec<typename PR::act_t, P> > &res,
                                             const conv_args &args)
 {
 #pragma HLS INLINE
     typedef typename PR::act_t act_t;
-    typedef typename PR::post_t post_t;
     vec<act_t, P> r, rv;
     if (args.has_res)
         rv = res.read();
+    else
+        for (int po = 0; po < P; po++) {
+#pragma HLS UNROLL
+            rv.v[po] = act_t(0);
+        }
     for (int po = 0; po < P; po++) {
 #pragma HLS UNROLL
         int o = og * P + po;
-        post_t v = post_t(post_t(a[po]) + bbuf[o]);
-        v = apply_act(v, args.act_out, args.alpha_out);
-        if (args.has_res)
-            v = post_t(v + post_t(rv.v[po]));
-        r.v[po] = o < args.co ? act_t(v) : act_t(0);
+        act_t y = conv_out_value<PR>::run(a[po], bbuf[o], mbuf[o], s_out, rv.v[po], args);
+        r.v[po] = o < args.co ? y : act_t(0);
     }
     return r;
 }
@@ -113,8 +156,10 @@ void conv_engine(hls::stream<vec<typename PR::act_t, P> > &xin,
 #pragma HLS BIND_STORAGE variable = lb type = ram_2p impl = uram
     static acc_t acc[MAX_PIX][P];
 #pragma HLS ARRAY_PARTITION variable = acc dim = 2 complete
-    static post_t bbuf[MAX_CO];
+    static post_t bbuf[MAX_CO], mbuf[MAX_CO];
 #pragma HLS ARRAY_PARTITION variable = bbuf cyclic factor = P
+#pragma HLS ARRAY_PARTITION variable = mbuf cyclic factor = P
+    float s_out = 1.0f;
     wt_t wcur[P][P], wnext[P][P];
 #pragma HLS ARRAY_PARTITION variable = wcur complete dim = 0
 #pragma HLS ARRAY_PARTITION variable = wnext complete dim = 0
@@ -135,7 +180,11 @@ bias_load:
     for (int o = 0; o < nog * P; o++) {
 #pragma HLS PIPELINE II = 1
         bbuf[o] = (a.has_bias && o < a.co) ? post_t(bias[o]) : post_t(0);
+        if (PR::requant)
+            mbuf[o] = o < a.co ? post_t(bias[a.co + o]) : post_t(0);
     }
+    if (PR::requant)
+        s_out = bias[2 * a.co];
     FNRT_HLS_STAT(cs.overhead += nog * P + D);
 
 weight_prologue:
@@ -273,7 +322,8 @@ bands:
                                     acc[px][po] = first ? prod[po] : acc_t(old[po] + prod[po]);
                                 }
                                 if (emit_prev)
-                                    yout.write(conv_post<PR, P, MAX_CO>(old, bbuf, og - 1, res, a));
+                                    yout.write(conv_post<PR, P, MAX_CO>(old, bbuf, mbuf, s_out,
+                                                                        og - 1, res, a));
                                 if (++pq == nq) {
                                     pq = 0;
                                     pr++;
@@ -301,7 +351,7 @@ bands:
             drain:
                 for (int px = 0; px < t * wo; px++) {
 #pragma HLS PIPELINE II = 1
-                    yout.write(conv_post<PR, P, MAX_CO>(acc[px], bbuf, og, res, a));
+                    yout.write(conv_post<PR, P, MAX_CO>(acc[px], bbuf, mbuf, s_out, og, res, a));
                 }
                 FNRT_HLS_STAT(cs.overhead += t * wo + D);
             }

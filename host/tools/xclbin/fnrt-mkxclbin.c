@@ -6,7 +6,7 @@
  * port mm2s_<op>_1_<port> / s2mm_<op>_1_<port>.
  *
  *   fnrt-mkxclbin -o OUT.xclbin [--omit KERNEL]... [--bad-args KERNEL]... [--banks N]
- *                 [--precision fp32|int16|int8] [--lanes P] [--max-pix N] [--lb-words N]
+ *                 [--precision fp32|int16|int8|int8-requant] [--lanes P] [--max-pix N] [--lb-words N]
  *                 [--max-co N] [--no-sidecar] [--sidecar-bad FIELD]
  *
  * --omit leaves a kernel out; --bad-args gives a kernel a wrong argument list (its last
@@ -88,7 +88,7 @@ static int in_list(const char *name, char **list, int n)
 static int usage(void)
 {
     fprintf(stderr, "usage: fnrt-mkxclbin -o OUT.xclbin [--omit KERNEL]... "
-                    "[--bad-args KERNEL]... [--banks N] [--precision fp32|int16|int8] "
+                    "[--bad-args KERNEL]... [--banks N] [--precision fp32|int16|int8|int8-requant] "
                     "[--lanes P] [--max-pix N] [--lb-words N] [--max-co N] [--no-sidecar] "
                     "[--sidecar-bad FIELD]\n");
     return 2;
@@ -109,7 +109,7 @@ static int write_sidecar(const char *out_path, const unsigned char *file, size_t
                          const struct axlf *top, const cu *cus, int n_cus, const design *dz,
                          const char *bad)
 {
-    static const char *prec_name[] = { "fp32", "int16", "int8" };
+    static const char *prec_name[] = { "fp32", "int16", "int8", "int8-requant" };
     char sha[65], uuid[33], path[4200];
     fnrt_sha256_hex(file, n, sha);
     for (int i = 0; i < 16; i++)
@@ -130,7 +130,7 @@ static int write_sidecar(const char *out_path, const unsigned char *file, size_t
     json_object_set_new(root, "platform", json_string(BAD("platform") ? "xilinx_u55c_gen3x16_xdma_3_202210_1"
                                                                       : (const char *)top->m_header.m_platformVBNV));
     json_object_set_new(root, "target", json_string("hw"));
-    json_object_set_new(root, "precision", json_string(prec_name[BAD("precision") ? (dz->prec + 1) % 3 : dz->prec]));
+    json_object_set_new(root, "precision", json_string(prec_name[BAD("precision") ? (dz->prec + 1) % 4 : dz->prec]));
     json_object_set_new(root, "clock_mhz", json_integer(300));
     json_object_set_new(hls, "FNRT_HLS_PREC", json_integer(dz->prec));
     json_object_set_new(hls, "FNRT_HLS_P", json_integer(dz->p));
@@ -215,7 +215,7 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "--precision") == 0 && i + 1 < argc) {
             const char *p = argv[++i];
             dz.prec = strcmp(p, "fp32") == 0 ? 0 : strcmp(p, "int16") == 0 ? 1
-                      : strcmp(p, "int8") == 0 ? 2 : -1;
+                      : strcmp(p, "int8") == 0 ? 2 : strcmp(p, "int8-requant") == 0 ? 3 : -1;
             if (dz.prec < 0)
                 return usage();
         } else if (strcmp(argv[i], "--lanes") == 0 && i + 1 < argc)

@@ -201,6 +201,13 @@ fnrt_status fnrt_xrt_sidecar_load(const char *xclbin_path, const fnrt_xclbin *x,
                       "(and any other FNRT_HLS_* parameter) as integers", sp);
         goto done;
     }
+    if (prec == 3) {
+        st = fnrt_error(FNRT_ERR_UNSUPPORTED, "XRT backend: sidecar %s: FNRT_HLS_PREC 3 "
+                        "(requantising int8 with per-channel weight scales) needs per-tensor "
+                        "activation scales the runtime does not have yet, and so far only the "
+                        "HLS conv engine implements it", sp);
+        goto done;
+    }
     if (prec < 0 || prec > 2 || d->p < 1 || d->p > 64 || (prec == 2 && d->p % 2) ||
         d->max_pix < 1 || d->lb_words < 1 || d->max_co < 1 || d->max_wc < d->p || d->max_c < 1) {
         st = MISMATCH("XRT backend: sidecar %s: impossible design parameters (FNRT_HLS_PREC %d, "

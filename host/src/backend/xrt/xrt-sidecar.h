@@ -14,6 +14,8 @@
  * does not know the hash of the HLS sources a build used; the layout check stands for it),
  * "streams", "memory", "predicted".
  *
+ * FNRT_HLS_PREC 3 (requantising int8, hls/common/fnrt-hls-types.h prec_q8) is refused with
+ * FNRT_ERR_UNSUPPORTED: the host has no per-tensor activation scales to give it yet.
  * A missing sidecar is an error: without it the runtime cannot know the precision and lane
  * count the kernels were compiled with, and would silently produce wrong results.  Write
  * one with `python3 bitstreams/make-sidecar.py` (bitstreams/README.md). */
