@@ -2,7 +2,9 @@
  * fnrt_backend_xrt op table.  Built only when CMake finds XRT (FNRT_HAVE_XRT).
  *
  * Device string: "path/to/fnrt.xclbin[:N]" (N = XRT device index, default 0); NULL or ""
- * takes the xclbin from the environment variable FNRT_XCLBIN.
+ * takes the xclbin from the environment variable FNRT_XCLBIN.  The xclbin's JSON sidecar
+ * "path/to/fnrt.xclbin.json" (bitstreams/make-sidecar.py) must be next to it: it is checked
+ * against the xclbin and gives the design the host packs data for (xrt-sidecar.h).
  *
  * Environment: FNRT_XCLBIN (see above); FNRT_XRT_TIMINGS=1 prints the timings
  * (fnrt_xrt_print_timings) to stderr when the backend is destroyed.
