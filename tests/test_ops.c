@@ -27,179 +27,18 @@
 
 #include "backend/opencl/opencl.h"
 #include "fnrt/fnrt-backend.h"
+#include "test-ops-util.h"
 #include "test-util.h"
 
 #define BUILD_TIMEOUT 300 /* seconds: cold PoCL builds + code generation per kernel */
 
 static const fnrt_backend_ops *const CL = &fnrt_backend_opencl;
 static const fnrt_backend_ops *const REF = &fnrt_backend_ref;
-static void *cl_ctx;
-static void *ref_ctx;
-static char *tune_env; /* $FNRT_OPENCL_TUNE as the runner found it */
-
-/* Puts $FNRT_OPENCL_TUNE back as it was (tests change it; matters with CK_FORK=no). */
-static void restore_tune_env(void)
-{
-    if (tune_env)
-        setenv("FNRT_OPENCL_TUNE", tune_env, 1);
-    else
-        unsetenv("FNRT_OPENCL_TUNE");
-}
-
-static void ctx_setup(void)
-{
-    fnrt_status st = CL->create(getenv("FNRT_TEST_DEVICE"), &cl_ctx);
-    ck_assert_msg(st == FNRT_OK, "opencl create: %s", fnrt_last_error());
-    st = REF->create(NULL, &ref_ctx);
-    ck_assert_msg(st == FNRT_OK, "ref create: %s", fnrt_last_error());
-}
-
-static void ctx_teardown(void)
-{
-    restore_tune_env();
-    if (cl_ctx)
-        CL->destroy(cl_ctx);
-    if (ref_ctx)
-        REF->destroy(ref_ctx);
-    cl_ctx = ref_ctx = NULL;
-}
-
-/* ---- shapes, ops, inputs ---- */
-
-static fnrt_shape shape3(int64_t c, int64_t h, int64_t w)
-{
-    fnrt_shape s = {3, {c, h, w, 0}};
-    return s;
-}
-
-static fnrt_shape shape4(int64_t a, int64_t b, int64_t c, int64_t d)
-{
-    fnrt_shape s = {4, {a, b, c, d}};
-    return s;
-}
-
-static fnrt_shape shape1(int64_t n)
-{
-    fnrt_shape s = {1, {n, 0, 0, 0}};
-    return s;
-}
-
-static void op_init(fnrt_op *op, fnrt_op_type type, int n_in, const char *name)
-{
-    memset(op, 0, sizeof *op);
-    op->type = type;
-    op->n_in = n_in;
-    snprintf(op->name, sizeof op->name, "%s", name);
-    for (int i = 0; i < FNRT_OP_MAX_IN; i++)
-        op->in[i] = i < n_in ? i : -1;
-    op->out = n_in;
-}
-
-/* Host inputs of one op: data[i] NULL for absent optional inputs. */
-typedef struct inputs {
-    float *data[FNRT_OP_MAX_IN];
-} inputs;
-
-static float *rand_tensor(const fnrt_shape *s, uint64_t seed, float lo, float hi)
-{
-    size_t n = fnrt_shape_elems(s);
-    float *x = malloc((n ? n : 1) * sizeof(float));
-    ck_assert_ptr_nonnull(x);
-    test_fill_uniform(x, n, seed, lo, hi);
-    return x;
-}
-
-static void inputs_free(inputs *in)
-{
-    for (int i = 0; i < FNRT_OP_MAX_IN; i++) {
-        free(in->data[i]);
-        in->data[i] = NULL;
-    }
-}
-
-/* Runs op on one backend; returns the output (malloc'ed). */
-static float *run_op(const fnrt_backend_ops *be, void *ctx, const fnrt_op *op,
-                     const inputs *in)
-{
-    fnrt_buf *args[FNRT_OP_MAX_IN + 1] = {0};
-    fnrt_status st;
-    for (int i = 0; i < op->n_in; i++) {
-        if (!in->data[i])
-            continue;
-        st = be->buf_create(ctx, &op->in_shape[i], &args[i]);
-        ck_assert_msg(st == FNRT_OK, "%s buf_create: %s", be->name, fnrt_last_error());
-        st = be->buf_write(ctx, args[i], in->data[i], fnrt_shape_elems(&op->in_shape[i]));
-        ck_assert_msg(st == FNRT_OK, "%s buf_write: %s", be->name, fnrt_last_error());
-    }
-    st = be->buf_create(ctx, &op->out_shape, &args[op->n_in]);
-    ck_assert_msg(st == FNRT_OK, "%s buf_create: %s", be->name, fnrt_last_error());
-    st = be->run[op->type](ctx, op, args);
-    ck_assert_msg(st == FNRT_OK, "%s %s: %s", be->name, op->name, fnrt_last_error());
-    if (be->finish) {
-        st = be->finish(ctx);
-        ck_assert_msg(st == FNRT_OK, "%s finish: %s", be->name, fnrt_last_error());
-    }
-    size_t n = fnrt_shape_elems(&op->out_shape);
-    float *y = malloc(n * sizeof(float));
-    ck_assert_ptr_nonnull(y);
-    st = be->buf_read(ctx, args[op->n_in], y, n);
-    ck_assert_msg(st == FNRT_OK, "%s buf_read: %s", be->name, fnrt_last_error());
-    for (int i = 0; i <= op->n_in; i++)
-        if (args[i])
-            be->buf_free(ctx, args[i]);
-    return y;
-}
-
-static void check_close(const char *what, const float *got, const float *want, size_t n,
-                        double atol, double rtol)
-{
-    size_t wi = 0;
-    double r = test_tol_ratio(got, want, n, atol, rtol, &wi);
-    ck_assert_msg(r <= 1.0,
-                  "%s: outside tolerance (atol %g, rtol %g) by %.3gx at element %zu of %zu: "
-                  "opencl %.9g, ref %.9g",
-                  what, atol, rtol, r, wi, n, (double)got[wi], (double)want[wi]);
-}
-
-/* FNRT_TEST_SMALL=1 (for oclgrind, which simulates every work-item): ops with more than
- * about a million multiply-adds or elements are skipped. */
-static int skip_big(const fnrt_op *op)
-{
-    const char *e = getenv("FNRT_TEST_SMALL");
-    if (!e || !*e || strcmp(e, "0") == 0)
-        return 0;
-    double work = (double)fnrt_shape_elems(&op->out_shape);
-    if (op->type == FNRT_OP_CONV2D || op->type == FNRT_OP_DECONV2D)
-        work *= (double)(op->in_shape[1].dims[1] * op->in_shape[1].dims[2] *
-                         op->in_shape[1].dims[3]);
-    for (int i = 0; i < op->n_in; i++)
-        if (op->in[i] >= 0)
-            work += (double)fnrt_shape_elems(&op->in_shape[i]);
-    return work > 1e6;
-}
-
-/* Runs op on both backends and compares. */
-static void compare_op(const fnrt_op *op, const inputs *in, double atol, double rtol)
-{
-    if (skip_big(op))
-        return;
-    float *want = run_op(REF, ref_ctx, op, in);
-    float *got = run_op(CL, cl_ctx, op, in);
-    check_close(op->name, got, want, fnrt_shape_elems(&op->out_shape), atol, rtol);
-    free(want);
-    free(got);
-}
 
 /* ---- conv2d ---- */
 
-typedef struct conv_case {
-    int ci, h, w, co, kh, kw, s, pad;
-    int bias, res;
-    fnrt_act act_in, act_out;
-    float alpha_in, alpha_out;
-} conv_case;
-
-static const conv_case conv_cases[] = {
+/* Ci, H, W, Co, kh, kw, stride, pad, bias, residual, act_in, act_out, alpha_in, alpha_out */
+static const test_conv_case conv_cases[] = {
     /* the networks' encoder: k4 s2 p1 with leaky 0.2 input, down to 1x1 */
     {3, 32, 32, 16, 4, 4, 2, 1, 1, 0, FNRT_ACT_LEAKY, FNRT_ACT_NONE, 0.2f, 0},
     {16, 2, 2, 33, 4, 4, 2, 1, 1, 0, FNRT_ACT_LEAKY, FNRT_ACT_NONE, 0.2f, 0},
@@ -231,64 +70,9 @@ static const conv_case conv_cases[] = {
 };
 #define N_CONV_CASES ((int)(sizeof conv_cases / sizeof conv_cases[0]))
 
-static void conv_op(fnrt_op *op, const conv_case *c)
-{
-    char name[64];
-    snprintf(name, sizeof name, "conv %dx%dx%d->%d k%dx%d s%d p%d", c->ci, c->h, c->w, c->co,
-             c->kh, c->kw, c->s, c->pad);
-    op_init(op, FNRT_OP_CONV2D, 4, name);
-    int ho = (c->h + 2 * c->pad - c->kh) / c->s + 1, wo = (c->w + 2 * c->pad - c->kw) / c->s + 1;
-    op->in_shape[0] = shape3(c->ci, c->h, c->w);
-    op->in_shape[1] = shape4(c->co, c->ci, c->kh, c->kw);
-    if (c->bias)
-        op->in_shape[2] = shape1(c->co);
-    else
-        op->in[2] = -1;
-    if (c->res)
-        op->in_shape[3] = shape3(c->co, ho, wo);
-    else
-        op->in[3] = -1;
-    op->out_shape = shape3(c->co, ho, wo);
-    op->p.conv = (fnrt_conv_params){c->kh, c->kw, c->s, c->pad, c->act_in, c->act_out,
-                                    c->alpha_in, c->alpha_out};
-}
-
-static void conv_inputs(const fnrt_op *op, inputs *in, uint64_t seed)
-{
-    double fan_in = (double)(op->in_shape[1].dims[1] * op->in_shape[1].dims[2] *
-                             op->in_shape[1].dims[3]);
-    float wr = (float)(1.0 / sqrt(fan_in));
-    memset(in, 0, sizeof *in);
-    in->data[0] = rand_tensor(&op->in_shape[0], seed, -1.0f, 1.0f);
-    in->data[1] = rand_tensor(&op->in_shape[1], seed + 1, -wr, wr);
-    if (op->in[2] >= 0)
-        in->data[2] = rand_tensor(&op->in_shape[2], seed + 2, -0.5f, 0.5f);
-    if (op->in[3] >= 0)
-        in->data[3] = rand_tensor(&op->in_shape[3], seed + 3, -1.0f, 1.0f);
-}
-
-static double conv_tol(const fnrt_op *op)
-{
-    double fan_in;
-    const fnrt_shape *w = &op->in_shape[1];
-    if (op->type == FNRT_OP_CONV2D) {
-        fan_in = (double)(w->dims[1] * w->dims[2] * w->dims[3]);
-    } else {
-        int s = op->p.conv.stride;
-        fan_in = (double)(w->dims[0] * ((w->dims[2] + s - 1) / s) * ((w->dims[3] + s - 1) / s));
-    }
-    return 1e-5 * sqrt(fan_in);
-}
-
 START_TEST(test_conv2d)
 {
-    fnrt_op op;
-    inputs in;
-    conv_op(&op, &conv_cases[_i]);
-    conv_inputs(&op, &in, 100 + (uint64_t)_i);
-    double tol = conv_tol(&op);
-    compare_op(&op, &in, tol, tol);
-    inputs_free(&in);
+    test_conv_compare(&conv_cases[_i], 100 + (uint64_t)_i);
 }
 END_TEST
 
@@ -324,38 +108,38 @@ static void deconv_op(fnrt_op *op, const deconv_case *c)
     char name[64];
     snprintf(name, sizeof name, "deconv %dx%dx%d->%d k%d s%d p%d", c->ci, c->h, c->w, c->co,
              c->k, c->s, c->pad);
-    op_init(op, FNRT_OP_DECONV2D, 3, name);
+    test_op_init(op, FNRT_OP_DECONV2D, 3, name);
     int ho = (c->h - 1) * c->s - 2 * c->pad + c->k, wo = (c->w - 1) * c->s - 2 * c->pad + c->k;
-    op->in_shape[0] = shape3(c->ci, c->h, c->w);
-    op->in_shape[1] = shape4(c->ci, c->co, c->k, c->k);
+    op->in_shape[0] = test_shape3(c->ci, c->h, c->w);
+    op->in_shape[1] = test_shape4(c->ci, c->co, c->k, c->k);
     if (c->bias)
-        op->in_shape[2] = shape1(c->co);
+        op->in_shape[2] = test_shape1(c->co);
     else
         op->in[2] = -1;
-    op->out_shape = shape3(c->co, ho, wo);
+    op->out_shape = test_shape3(c->co, ho, wo);
     op->p.conv = (fnrt_conv_params){c->k, c->k, c->s, c->pad, c->act_in, c->act_out,
                                     c->alpha_in, c->alpha_out};
 }
 
-static void deconv_inputs(const fnrt_op *op, inputs *in, uint64_t seed)
+static void deconv_inputs(const fnrt_op *op, test_inputs *in, uint64_t seed)
 {
-    float wr = (float)(1e-5 / conv_tol(op)); /* 1/sqrt(fan_in) */
+    float wr = (float)(1e-5 / test_conv_tol(op)); /* 1/sqrt(fan_in) */
     memset(in, 0, sizeof *in);
-    in->data[0] = rand_tensor(&op->in_shape[0], seed, -1.0f, 1.0f);
-    in->data[1] = rand_tensor(&op->in_shape[1], seed + 1, -wr, wr);
+    in->data[0] = test_rand_tensor(&op->in_shape[0], seed, -1.0f, 1.0f);
+    in->data[1] = test_rand_tensor(&op->in_shape[1], seed + 1, -wr, wr);
     if (op->in[2] >= 0)
-        in->data[2] = rand_tensor(&op->in_shape[2], seed + 2, -0.5f, 0.5f);
+        in->data[2] = test_rand_tensor(&op->in_shape[2], seed + 2, -0.5f, 0.5f);
 }
 
 START_TEST(test_deconv2d)
 {
     fnrt_op op;
-    inputs in;
+    test_inputs in;
     deconv_op(&op, &deconv_cases[_i]);
     deconv_inputs(&op, &in, 200 + (uint64_t)_i);
-    double tol = conv_tol(&op);
-    compare_op(&op, &in, tol, tol);
-    inputs_free(&in);
+    double tol = test_conv_tol(&op);
+    free(test_compare_op(&op, &in, tol, tol));
+    test_inputs_free(&in);
 }
 END_TEST
 
@@ -370,28 +154,19 @@ static const char *const tunings[] = {
 
 START_TEST(test_conv_tunings)
 {
-    ctx_teardown();
-    setenv("FNRT_OPENCL_TUNE", tunings[_i], 1);
-    ctx_setup();
+    test_ops_retune(tunings[_i]);
     const int conv_pick[] = {1, 5, 9, 12, 18, 21};
-    for (size_t j = 0; j < sizeof conv_pick / sizeof conv_pick[0]; j++) {
-        fnrt_op op;
-        inputs in;
-        conv_op(&op, &conv_cases[conv_pick[j]]);
-        conv_inputs(&op, &in, 300 + j);
-        double tol = conv_tol(&op);
-        compare_op(&op, &in, tol, tol);
-        inputs_free(&in);
-    }
+    for (size_t j = 0; j < sizeof conv_pick / sizeof conv_pick[0]; j++)
+        test_conv_compare(&conv_cases[conv_pick[j]], 300 + j);
     const int deconv_pick[] = {0, 3, 7, 11};
     for (size_t j = 0; j < sizeof deconv_pick / sizeof deconv_pick[0]; j++) {
         fnrt_op op;
-        inputs in;
+        test_inputs in;
         deconv_op(&op, &deconv_cases[deconv_pick[j]]);
         deconv_inputs(&op, &in, 400 + j);
-        double tol = conv_tol(&op);
-        compare_op(&op, &in, tol, tol);
-        inputs_free(&in);
+        double tol = test_conv_tol(&op);
+        free(test_compare_op(&op, &in, tol, tol));
+        test_inputs_free(&in);
     }
 }
 END_TEST
@@ -408,16 +183,16 @@ static const struct {
 START_TEST(test_maxpool)
 {
     fnrt_op op;
-    inputs in = {{0}};
+    test_inputs in = {{0}};
     int c = pool_cases[_i].c, h = pool_cases[_i].h, w = pool_cases[_i].w;
     int k = pool_cases[_i].k, s = pool_cases[_i].s, pad = pool_cases[_i].pad;
-    op_init(&op, FNRT_OP_MAXPOOL, 1, "maxpool");
-    op.in_shape[0] = shape3(c, h, w);
-    op.out_shape = shape3(c, (h + 2 * pad - k) / s + 1, (w + 2 * pad - k) / s + 1);
+    test_op_init(&op, FNRT_OP_MAXPOOL, 1, "maxpool");
+    op.in_shape[0] = test_shape3(c, h, w);
+    op.out_shape = test_shape3(c, (h + 2 * pad - k) / s + 1, (w + 2 * pad - k) / s + 1);
     op.p.pool = (fnrt_pool_params){k, s, pad};
-    in.data[0] = rand_tensor(&op.in_shape[0], 500 + (uint64_t)_i, -1.0f, 1.0f);
-    compare_op(&op, &in, 1e-30, 0.0);
-    inputs_free(&in);
+    in.data[0] = test_rand_tensor(&op.in_shape[0], 500 + (uint64_t)_i, -1.0f, 1.0f);
+    free(test_compare_op(&op, &in, 1e-30, 0.0));
+    test_inputs_free(&in);
 }
 END_TEST
 
@@ -427,16 +202,16 @@ static const int up_shapes[][3] = {{3, 1, 1}, {5, 7, 9}, {2, 2, 3}, {16, 32, 32}
 START_TEST(test_upsample2x)
 {
     fnrt_op op;
-    inputs in = {{0}};
+    test_inputs in = {{0}};
     const int *sh = up_shapes[_i / 2];
-    op_init(&op, FNRT_OP_UPSAMPLE2X, 1, _i % 2 ? "upsample align_corners=1"
+    test_op_init(&op, FNRT_OP_UPSAMPLE2X, 1, _i % 2 ? "upsample align_corners=1"
                                                : "upsample align_corners=0");
-    op.in_shape[0] = shape3(sh[0], sh[1], sh[2]);
-    op.out_shape = shape3(sh[0], 2 * sh[1], 2 * sh[2]);
+    op.in_shape[0] = test_shape3(sh[0], sh[1], sh[2]);
+    op.out_shape = test_shape3(sh[0], 2 * sh[1], 2 * sh[2]);
     op.p.up.align_corners = _i % 2;
-    in.data[0] = rand_tensor(&op.in_shape[0], 600 + (uint64_t)_i, -1.0f, 1.0f);
-    compare_op(&op, &in, 1e-6, 1e-6);
-    inputs_free(&in);
+    in.data[0] = test_rand_tensor(&op.in_shape[0], 600 + (uint64_t)_i, -1.0f, 1.0f);
+    free(test_compare_op(&op, &in, 1e-6, 1e-6));
+    test_inputs_free(&in);
 }
 END_TEST
 
@@ -447,13 +222,13 @@ static void avgpool_all_shapes(uint64_t seed)
 {
     for (int i = 0; i < N_AVG_SHAPES; i++) {
         fnrt_op op;
-        inputs in = {{0}};
-        op_init(&op, FNRT_OP_GLOBAL_AVGPOOL, 1, "global_avgpool");
-        op.in_shape[0] = shape3(avg_shapes[i][0], avg_shapes[i][1], avg_shapes[i][2]);
-        op.out_shape = shape3(avg_shapes[i][0], 1, 1);
-        in.data[0] = rand_tensor(&op.in_shape[0], seed + (uint64_t)i, -1.0f, 1.0f);
-        compare_op(&op, &in, 1e-6, 1e-5);
-        inputs_free(&in);
+        test_inputs in = {{0}};
+        test_op_init(&op, FNRT_OP_GLOBAL_AVGPOOL, 1, "global_avgpool");
+        op.in_shape[0] = test_shape3(avg_shapes[i][0], avg_shapes[i][1], avg_shapes[i][2]);
+        op.out_shape = test_shape3(avg_shapes[i][0], 1, 1);
+        in.data[0] = test_rand_tensor(&op.in_shape[0], seed + (uint64_t)i, -1.0f, 1.0f);
+        free(test_compare_op(&op, &in, 1e-6, 1e-5));
+        test_inputs_free(&in);
     }
 }
 
@@ -469,9 +244,7 @@ static const char *const red_sizes[] = {"FNRT_RED_LS=1", "FNRT_RED_LS=2", "FNRT_
 
 START_TEST(test_global_avgpool_local_sizes)
 {
-    ctx_teardown();
-    setenv("FNRT_OPENCL_TUNE", red_sizes[_i], 1);
-    ctx_setup();
+    test_ops_retune(red_sizes[_i]);
     avgpool_all_shapes(750 + 10 * (uint64_t)_i);
 }
 END_TEST
@@ -486,17 +259,17 @@ static const int cat_cases[][5] = {
 START_TEST(test_concat)
 {
     fnrt_op op;
-    inputs in = {{0}};
+    test_inputs in = {{0}};
     const int *c = cat_cases[_i];
-    op_init(&op, FNRT_OP_CONCAT, 2, "concat");
-    op.in_shape[0] = shape3(c[0], c[2], c[3]);
-    op.in_shape[1] = shape3(c[1], c[2], c[3]);
-    op.out_shape = shape3(c[0] + (c[1] + c[4] - 1) / c[4], c[2], c[3]);
+    test_op_init(&op, FNRT_OP_CONCAT, 2, "concat");
+    op.in_shape[0] = test_shape3(c[0], c[2], c[3]);
+    op.in_shape[1] = test_shape3(c[1], c[2], c[3]);
+    op.out_shape = test_shape3(c[0] + (c[1] + c[4] - 1) / c[4], c[2], c[3]);
     op.p.cat.stride_b = c[4];
-    in.data[0] = rand_tensor(&op.in_shape[0], 800 + (uint64_t)_i, -1.0f, 1.0f);
-    in.data[1] = rand_tensor(&op.in_shape[1], 850 + (uint64_t)_i, -1.0f, 1.0f);
-    compare_op(&op, &in, 1e-30, 0.0);
-    inputs_free(&in);
+    in.data[0] = test_rand_tensor(&op.in_shape[0], 800 + (uint64_t)_i, -1.0f, 1.0f);
+    in.data[1] = test_rand_tensor(&op.in_shape[1], 850 + (uint64_t)_i, -1.0f, 1.0f);
+    free(test_compare_op(&op, &in, 1e-30, 0.0));
+    test_inputs_free(&in);
 }
 END_TEST
 
@@ -504,9 +277,9 @@ static const int mod_cases[][4] = {{16, 13, 3, 3}, {33, 5, 3, 3}, {1, 3, 3, 3}, 
 
 static void modulate_op(fnrt_op *op, const int *c)
 {
-    op_init(op, FNRT_OP_MODULATE, 2, "modulate");
-    op->in_shape[0] = shape4(c[0], c[1], c[2], c[3]);
-    op->in_shape[1] = shape3(c[1], 1, 1);
+    test_op_init(op, FNRT_OP_MODULATE, 2, "modulate");
+    op->in_shape[0] = test_shape4(c[0], c[1], c[2], c[3]);
+    op->in_shape[1] = test_shape3(c[1], 1, 1);
     op->out_shape = op->in_shape[0];
     op->p.mod.scale = (float)(1.0 / sqrt((double)c[1] * c[2] * c[3]));
     op->p.mod.eps = 1e-8f;
@@ -515,12 +288,12 @@ static void modulate_op(fnrt_op *op, const int *c)
 START_TEST(test_modulate)
 {
     fnrt_op op;
-    inputs in = {{0}};
+    test_inputs in = {{0}};
     modulate_op(&op, mod_cases[_i]);
-    in.data[0] = rand_tensor(&op.in_shape[0], 900 + (uint64_t)_i, -1.0f, 1.0f);
-    in.data[1] = rand_tensor(&op.in_shape[1], 950 + (uint64_t)_i, -1.5f, 1.5f);
-    compare_op(&op, &in, 1e-6, 1e-5);
-    inputs_free(&in);
+    in.data[0] = test_rand_tensor(&op.in_shape[0], 900 + (uint64_t)_i, -1.0f, 1.0f);
+    in.data[1] = test_rand_tensor(&op.in_shape[1], 950 + (uint64_t)_i, -1.5f, 1.5f);
+    free(test_compare_op(&op, &in, 1e-6, 1e-5));
+    test_inputs_free(&in);
 }
 END_TEST
 
@@ -528,13 +301,13 @@ START_TEST(test_gray)
 {
     static const int sh[][2] = {{7, 9}, {32, 32}, {1, 1}};
     fnrt_op op;
-    inputs in = {{0}};
-    op_init(&op, FNRT_OP_GRAY, 1, "gray");
-    op.in_shape[0] = shape3(3, sh[_i][0], sh[_i][1]);
-    op.out_shape = shape3(1, sh[_i][0], sh[_i][1]);
-    in.data[0] = rand_tensor(&op.in_shape[0], 1000 + (uint64_t)_i, 0.0f, 1.0f);
-    compare_op(&op, &in, 1e-6, 1e-6);
-    inputs_free(&in);
+    test_inputs in = {{0}};
+    test_op_init(&op, FNRT_OP_GRAY, 1, "gray");
+    op.in_shape[0] = test_shape3(3, sh[_i][0], sh[_i][1]);
+    op.out_shape = test_shape3(1, sh[_i][0], sh[_i][1]);
+    in.data[0] = test_rand_tensor(&op.in_shape[0], 1000 + (uint64_t)_i, 0.0f, 1.0f);
+    free(test_compare_op(&op, &in, 1e-6, 1e-6));
+    test_inputs_free(&in);
 }
 END_TEST
 
@@ -542,7 +315,7 @@ END_TEST
 START_TEST(test_peak)
 {
     double gflops = 0.0;
-    ck_assert_msg(fnrt_opencl_measure_peak(cl_ctx, &gflops) == FNRT_OK, "%s",
+    ck_assert_msg(fnrt_opencl_measure_peak(test_cl_ctx, &gflops) == FNRT_OK, "%s",
                   fnrt_last_error());
     ck_assert_msg(gflops > 0.0, "peak %g GFLOP/s", gflops);
 }
@@ -552,23 +325,23 @@ START_TEST(test_l2norm)
 {
     static const int sh[][2] = {{7, 9}, {32, 32}, {1, 1}};
     fnrt_op op;
-    inputs in = {{0}};
+    test_inputs in = {{0}};
     int h = sh[_i / 2][0], w = sh[_i / 2][1];
     size_t plane = (size_t)h * w;
-    op_init(&op, FNRT_OP_L2NORM, 1, _i % 2 ? "l2norm swizzle" : "l2norm");
-    op.in_shape[0] = shape3(3, h, w);
-    op.out_shape = shape3(3, h, w);
+    test_op_init(&op, FNRT_OP_L2NORM, 1, _i % 2 ? "l2norm swizzle" : "l2norm");
+    op.in_shape[0] = test_shape3(3, h, w);
+    op.out_shape = test_shape3(3, h, w);
     op.p.l2.swizzle = _i % 2;
     op.p.l2.eps = 1e-12f;
-    in.data[0] = rand_tensor(&op.in_shape[0], 1100 + (uint64_t)_i, -1.0f, 1.0f);
+    in.data[0] = test_rand_tensor(&op.in_shape[0], 1100 + (uint64_t)_i, -1.0f, 1.0f);
     /* a zero vector (first pixel) and a tiny one (last pixel) */
     for (int c = 0; c < 3; c++) {
         in.data[0][c * plane] = 0.0f;
         if (plane > 1)
             in.data[0][c * plane + plane - 1] = 1e-20f;
     }
-    compare_op(&op, &in, 1e-6, 1e-5);
-    inputs_free(&in);
+    free(test_compare_op(&op, &in, 1e-6, 1e-5));
+    test_inputs_free(&in);
 }
 END_TEST
 
@@ -621,23 +394,23 @@ START_TEST(test_modulate_then_conv)
     static const int mc[4] = {13, 5, 3, 3}; /* Co != Ci */
     fnrt_op mod, conv;
     modulate_op(&mod, mc);
-    conv_case cc = {5, 7, 9, 13, 3, 3, 1, 1, 0, 0, FNRT_ACT_LEAKY, FNRT_ACT_NONE, 0.2f, 0};
-    conv_op(&conv, &cc);
+    test_conv_case cc = {5, 7, 9, 13, 3, 3, 1, 1, 0, 0, FNRT_ACT_LEAKY, FNRT_ACT_NONE, 0.2f, 0};
+    test_conv_op(&conv, &cc);
     conv.in[2] = conv.in[3] = -1;
     float *host[5];
-    host[0] = rand_tensor(&mod.in_shape[0], 1200, -1.0f, 1.0f);
-    host[1] = rand_tensor(&mod.in_shape[1], 1201, 0.5f, 1.5f);
-    host[2] = rand_tensor(&mod.in_shape[1], 1202, -1.5f, -0.5f);
-    host[3] = rand_tensor(&conv.in_shape[0], 1203, -1.0f, 1.0f);
-    host[4] = rand_tensor(&mod.out_shape, 1204, -0.3f, 0.3f);
-    float *want = modconv_chain(REF, ref_ctx, &mod, &conv, host);
-    float *got = modconv_chain(CL, cl_ctx, &mod, &conv, host);
+    host[0] = test_rand_tensor(&mod.in_shape[0], 1200, -1.0f, 1.0f);
+    host[1] = test_rand_tensor(&mod.in_shape[1], 1201, 0.5f, 1.5f);
+    host[2] = test_rand_tensor(&mod.in_shape[1], 1202, -1.5f, -0.5f);
+    host[3] = test_rand_tensor(&conv.in_shape[0], 1203, -1.0f, 1.0f);
+    host[4] = test_rand_tensor(&mod.out_shape, 1204, -0.3f, 0.3f);
+    float *want = modconv_chain(REF, test_ref_ctx, &mod, &conv, host);
+    float *got = modconv_chain(CL, test_cl_ctx, &mod, &conv, host);
     size_t n_y = fnrt_shape_elems(&conv.out_shape);
-    double tol = conv_tol(&conv);
-    check_close("modulate(style 1) -> conv", got, want, n_y, tol, tol);
-    check_close("modulate(style 2) -> conv (weights re-packed)", got + n_y, want + n_y, n_y,
+    double tol = test_conv_tol(&conv);
+    test_check_close("modulate(style 1) -> conv", got, want, n_y, tol, tol);
+    test_check_close("modulate(style 2) -> conv (weights re-packed)", got + n_y, want + n_y, n_y,
                 tol, tol);
-    check_close("host-written weights -> conv", got + 2 * n_y, want + 2 * n_y, n_y, tol, tol);
+    test_check_close("host-written weights -> conv", got + 2 * n_y, want + 2 * n_y, n_y, tol, tol);
     for (int i = 0; i < 5; i++)
         free(host[i]);
     free(want);
@@ -713,23 +486,23 @@ END_TEST
 
 START_TEST(test_bad_tuning)
 {
-    setenv("FNRT_OPENCL_TUNE", "FNRT_CONV_PW=5", 1);
+    test_ops_set_tune("FNRT_CONV_PW=5");
     void *ctx = NULL;
     ck_assert_int_eq(CL->create(NULL, &ctx), FNRT_ERR_INVALID_ARG);
     ck_assert_ptr_nonnull(strstr(fnrt_last_error(), "FNRT_CONV_PW"));
-    setenv("FNRT_OPENCL_TUNE", "NO_SUCH=1", 1);
+    test_ops_set_tune("NO_SUCH=1");
     ck_assert_int_eq(CL->create(NULL, &ctx), FNRT_ERR_INVALID_ARG);
     ck_assert_ptr_nonnull(strstr(fnrt_last_error(), "NO_SUCH"));
-    restore_tune_env();
+    test_ops_set_tune(NULL);
 }
 END_TEST
 
 /* A buffer beyond CL_DEVICE_MAX_MEM_ALLOC_SIZE is a clean FNRT_ERR_NOMEM naming the size. */
 START_TEST(test_alloc_limit)
 {
-    fnrt_shape huge = shape3(1, (int64_t)1 << 16, (int64_t)1 << 16); /* 16 GiB of floats */
+    fnrt_shape huge = test_shape3(1, (int64_t)1 << 16, (int64_t)1 << 16); /* 16 GiB of floats */
     fnrt_buf *b = NULL;
-    fnrt_status st = CL->buf_create(cl_ctx, &huge, &b);
+    fnrt_status st = CL->buf_create(test_cl_ctx, &huge, &b);
     ck_assert_int_eq(st, FNRT_ERR_NOMEM);
     ck_assert_ptr_null(b);
     ck_assert_msg(strstr(fnrt_last_error(), "17179869184 bytes") != NULL, "%s",
@@ -741,17 +514,17 @@ END_TEST
 START_TEST(test_bad_shapes)
 {
     fnrt_op op;
-    conv_op(&op, &conv_cases[5]);
+    test_conv_op(&op, &conv_cases[5]);
     op.out_shape.dims[2] += 1; /* wrong Wo */
     fnrt_buf *args[5] = {0};
     for (int i = 0; i < 2; i++)
-        ck_assert(CL->buf_create(cl_ctx, &op.in_shape[i], &args[i]) == FNRT_OK);
-    ck_assert(CL->buf_create(cl_ctx, &op.out_shape, &args[4]) == FNRT_OK);
-    ck_assert_int_eq(CL->run[FNRT_OP_CONV2D](cl_ctx, &op, args), FNRT_ERR_INVALID_ARG);
+        ck_assert(CL->buf_create(test_cl_ctx, &op.in_shape[i], &args[i]) == FNRT_OK);
+    ck_assert(CL->buf_create(test_cl_ctx, &op.out_shape, &args[4]) == FNRT_OK);
+    ck_assert_int_eq(CL->run[FNRT_OP_CONV2D](test_cl_ctx, &op, args), FNRT_ERR_INVALID_ARG);
     ck_assert_ptr_nonnull(strstr(fnrt_last_error(), op.name));
     for (int i = 0; i < 5; i++)
         if (args[i])
-            CL->buf_free(cl_ctx, args[i]);
+            CL->buf_free(test_cl_ctx, args[i]);
 }
 END_TEST
 
@@ -760,9 +533,9 @@ END_TEST
 static float gray_once(void *ctx, const float *x, int h, int w, fnrt_status *st_out)
 {
     fnrt_op op;
-    op_init(&op, FNRT_OP_GRAY, 1, "gray");
-    op.in_shape[0] = shape3(3, h, w);
-    op.out_shape = shape3(1, h, w);
+    test_op_init(&op, FNRT_OP_GRAY, 1, "gray");
+    op.in_shape[0] = test_shape3(3, h, w);
+    op.out_shape = test_shape3(1, h, w);
     fnrt_buf *args[2];
     ck_assert(CL->buf_create(ctx, &op.in_shape[0], &args[0]) == FNRT_OK);
     ck_assert(CL->buf_create(ctx, &op.out_shape, &args[1]) == FNRT_OK);
@@ -911,9 +684,9 @@ START_TEST(test_kernel_dir_build_error)
                   "%s", msg);
     /* missing file */
     fnrt_op op;
-    op_init(&op, FNRT_OP_MAXPOOL, 1, "maxpool");
-    op.in_shape[0] = shape3(1, 2, 2);
-    op.out_shape = shape3(1, 1, 1);
+    test_op_init(&op, FNRT_OP_MAXPOOL, 1, "maxpool");
+    op.in_shape[0] = test_shape3(1, 2, 2);
+    op.out_shape = test_shape3(1, 1, 1);
     op.p.pool = (fnrt_pool_params){2, 2, 0};
     fnrt_buf *args[2];
     ck_assert(CL->buf_create(ctx, &op.in_shape[0], &args[0]) == FNRT_OK);
@@ -940,7 +713,7 @@ static Suite *ops_suite(void)
     Suite *s = suite_create("ops");
 
     TCase *tc = tcase_create("conv");
-    tcase_add_checked_fixture(tc, ctx_setup, ctx_teardown);
+    tcase_add_checked_fixture(tc, test_ops_ctx_setup, test_ops_ctx_teardown);
     tcase_set_timeout(tc, BUILD_TIMEOUT);
     tcase_add_loop_test(tc, test_conv2d, 0, N_CONV_CASES);
     tcase_add_loop_test(tc, test_deconv2d, 0, N_DECONV_CASES);
@@ -949,7 +722,7 @@ static Suite *ops_suite(void)
     suite_add_tcase(s, tc);
 
     tc = tcase_create("misc");
-    tcase_add_checked_fixture(tc, ctx_setup, ctx_teardown);
+    tcase_add_checked_fixture(tc, test_ops_ctx_setup, test_ops_ctx_teardown);
     tcase_set_timeout(tc, BUILD_TIMEOUT);
     tcase_add_test(tc, test_peak);
     tcase_add_loop_test(tc, test_maxpool, 0, (int)(sizeof pool_cases / sizeof pool_cases[0]));
@@ -979,12 +752,9 @@ static Suite *ops_suite(void)
 
 int main(void)
 {
-    const char *t = getenv("FNRT_OPENCL_TUNE");
-    tune_env = t ? strdup(t) : NULL;
     SRunner *sr = srunner_create(ops_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
-    free(tune_env);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
