@@ -74,6 +74,8 @@ set(FNRT_XRT_LAYOUT_KERNELS conv2d/fnrt-conv2d.cpp deconv2d/fnrt-deconv2d.cpp
   modconv/fnrt-modulate.cpp elementwise/fnrt-concat.cpp elementwise/fnrt-gray.cpp
   elementwise/fnrt-l2norm.cpp elementwise/fnrt-add.cpp elementwise/fnrt-maxmerge.cpp
   glue/fnrt-mm2s.cpp glue/fnrt-s2mm.cpp)
+# max_pix 0: a network build (the default buffers of hls/common/fnrt-hls-config.h, whole tiny
+# networks instead of single ops).
 function(fnrt_xrt_layout_test name prec lanes max_pix)
   set(srcs ${CMAKE_CURRENT_SOURCE_DIR}/test_xrt_layout.cpp)
   foreach(k ${FNRT_XRT_LAYOUT_KERNELS})
@@ -82,8 +84,13 @@ function(fnrt_xrt_layout_test name prec lanes max_pix)
   add_executable(${name} ${srcs})
   set_target_properties(${name} PROPERTIES CXX_STANDARD 14 CXX_STANDARD_REQUIRED ON
     CXX_EXTENSIONS OFF)
-  target_compile_definitions(${name} PRIVATE FNRT_HLS_PREC=${prec} FNRT_HLS_P=${lanes}
-    FNRT_HLS_MAX_PIX=${max_pix} FNRT_HLS_MAX_WC=2048 FNRT_HLS_MAX_CO=64)
+  if(max_pix)
+    target_compile_definitions(${name} PRIVATE FNRT_HLS_PREC=${prec} FNRT_HLS_P=${lanes}
+      FNRT_HLS_MAX_PIX=${max_pix} FNRT_HLS_MAX_WC=2048 FNRT_HLS_MAX_CO=64)
+  else()
+    target_compile_definitions(${name} PRIVATE FNRT_HLS_PREC=${prec} FNRT_HLS_P=${lanes}
+      FNRT_TEST_NETWORK=1)
+  endif()
   target_compile_options(${name} PRIVATE -Wno-unknown-pragmas -Wno-unused-label)
   target_include_directories(${name} PRIVATE ${FNRT_HLS_DIR}/common ${CMAKE_SOURCE_DIR}/host/src)
   target_link_libraries(${name} PRIVATE fnrt)
@@ -94,3 +101,6 @@ endfunction()
 fnrt_xrt_layout_test(hls_xrt_layout_f32 0 8 16)
 fnrt_xrt_layout_test(hls_xrt_layout_fx16 1 4 16)
 fnrt_xrt_layout_test(hls_xrt_layout_fx8 2 8 16)
+fnrt_xrt_layout_test(hls_xrt_network_f32 0 8 0)
+fnrt_xrt_layout_test(hls_xrt_network_fx16 1 8 0)
+fnrt_xrt_layout_test(hls_xrt_network_fx8 2 8 0)

@@ -10,7 +10,9 @@
  *
  * Built once per design (FNRT_HLS_PREC / FNRT_HLS_P / FNRT_HLS_MAX_PIX as -D, test-hls.cmake);
  * the design struct the host code gets is filled from the same values, as the backend fills
- * it from the sidecar.  Float: |err| <= 2e-5 + 2e-5|ref|.  Fixed point: against the
+ * it from the sidecar.  The network builds (FNRT_TEST_NETWORK, default buffers) run the tiny
+ * FNR2R and cross-modal networks op by op the same way, activations staying in their device
+ * layout between ops, and compare the normals in degrees.  Float: |err| <= 2e-5 + 2e-5|ref|.  Fixed point: against the
  * reference run on the inputs as the device holds them (host pack then unpack), within the
  * kernel's own rounding bound (half an output LSB, post_t roundings, leaky input rounding
  * through the weights); the error against the float reference is reported. */
@@ -24,10 +26,19 @@
 #include "fnrt-hls-tb.h"
 
 #include "backend/xrt/xrt-args.h"
+#include "backend/xrt/xrt-kernels.h"
 #include "backend/xrt/xrt-layout.h"
+extern "C" { /* plain C headers without C++ guards */
+#include "core/model.h"
+#include "io/image.h"
+}
 
 using namespace fnrt_hls;
 using namespace fnrt_tb;
+
+#ifndef FNRT_TEST_NETWORK
+#define FNRT_TEST_NETWORK 0 /* 1: whole networks instead of single ops */
+#endif
 
 typedef vec<wt_t, 512 / num<wt_t>::bits> wword;
 
@@ -189,6 +200,128 @@ static void glue_out(const fnrt_op &op, const char *port, hls::stream<act_axis> 
     b.bytes = to_bytes(mem);
 }
 
+/* The op on the "device": the kernel's top function and its glue, on device bytes.
+ * args[k] (k <= n_in, as the backend's buffer arguments; NULL = absent optional input) hold
+ * their layout's bytes; the output's bytes are overwritten.  The kernel table
+ * (xrt-kernels.c) says which arguments are streams, as in the backend. */
+static bool device_run(const fnrt_op &op, const std::vector<dev_buf *> &args)
+{
+    const fnrt_xrt_kernel_desc *k = fnrt_xrt_kernel_for_op(op.type);
+    std::string name = op.name;
+    if (!check(name + " has a kernel", k != NULL))
+        return false;
+    const int n_buf = op.n_in + 1;
+    std::vector<hls::stream<act_axis> > st(n_buf);
+    std::vector<bool> is_stream(n_buf, false);
+    std::vector<const char *> port(n_buf, "");
+    int bi = 0;
+    for (int a = 0; a < k->n_args; a++) {
+        fnrt_xrt_arg_kind kind = k->args[a].kind;
+        if (kind > FNRT_XRT_ARG_STREAM_OUT)
+            continue;
+        is_stream[bi] = kind != FNRT_XRT_ARG_MEM;
+        port[bi] = k->args[a].name;
+        if (kind == FNRT_XRT_ARG_STREAM_IN && args[bi])
+            glue_in(op, port[bi], op.in_shape[bi], *args[bi], st[bi]);
+        bi++;
+    }
+    if (!check(name + " buffer arguments", bi == n_buf))
+        return false;
+    const int has_bias = op.n_in > 2 && args[2], has_res = op.n_in > 3 && args[3];
+    const int WV = 512 / num<wt_t>::bits;
+    std::vector<float> dummy(16, 0.0f); /* the backend's buffer for an absent bias */
+    hls::stream<act_axis> &y = st[op.n_in];
+#define S(n) op_scalar(op, n, has_bias, has_res)
+#define F(n) op_scalar_f(op, n)
+    switch (op.type) {
+    case FNRT_OP_CONV2D:
+    case FNRT_OP_DECONV2D: {
+        std::vector<wt_t> flat = from_bytes<wt_t>(args[1]->bytes);
+        std::vector<wword> w(flat.size() / WV);
+        for (size_t i = 0; i < flat.size(); i++)
+            w[i / WV].v[i % WV] = flat[i];
+        std::vector<float> bias = has_bias ? from_bytes<float>(args[2]->bytes) : dummy;
+        if (op.type == FNRT_OP_CONV2D)
+            fnrt_conv2d(st[0], w.data(), bias.data(), st[3], y, S("ci"), S("h"), S("wd"), S("co"),
+                        S("kh"), S("kw"), S("stride"), S("pad"), S("act_in"), S("act_out"),
+                        F("alpha_in"), F("alpha_out"), S("tile_rows"), S("has_bias"),
+                        S("has_res"));
+        else
+            fnrt_deconv2d(st[0], w.data(), bias.data(), y, S("ci"), S("h"), S("wd"), S("co"),
+                          S("k"), S("stride"), S("pad"), S("act_in"), S("act_out"),
+                          F("alpha_in"), F("alpha_out"), S("tile_rows"), S("has_bias"));
+        break;
+    }
+    case FNRT_OP_MAXPOOL:
+        fnrt_maxpool(st[0], y, S("c"), S("h"), S("w"), S("k"), S("stride"), S("pad"));
+        break;
+    case FNRT_OP_UPSAMPLE2X:
+        fnrt_upsample2x(st[0], y, S("c"), S("h"), S("w"), S("align_corners"));
+        break;
+    case FNRT_OP_CONCAT:
+        fnrt_concat(st[0], st[1], y, S("ca"), S("cb"), S("stride_b"), S("n_pix"));
+        break;
+    case FNRT_OP_GLOBAL_AVGPOOL:
+        fnrt_global_avgpool(st[0], y, S("c"), S("h"), S("w"));
+        break;
+    case FNRT_OP_GRAY:
+        fnrt_gray(st[0], y, S("n_pix"));
+        break;
+    case FNRT_OP_L2NORM:
+        fnrt_l2norm(st[0], y, S("n_pix"), S("swizzle"), F("eps"));
+        break;
+    case FNRT_OP_ADD:
+        fnrt_add(st[0], st[1], y, S("c"), S("n_pix"), S("act"), F("alpha"));
+        break;
+    case FNRT_OP_MAXMERGE:
+        fnrt_maxmerge(st[0], st[1], y, S("c"), S("k"), S("n_pix"));
+        break;
+    case FNRT_OP_MODULATE: {
+        std::vector<float> wf = from_bytes<float>(args[0]->bytes);
+        std::vector<vec<float, 16> > w(wf.size() / 16);
+        for (size_t i = 0; i < wf.size(); i++)
+            w[i / 16].v[i % 16] = wf[i];
+        std::vector<act_t> sv = from_bytes<act_t>(args[1]->bytes);
+        std::vector<wword> out(args[2]->bytes.size() / (WV * num<wt_t>::bits / 8));
+        fnrt_modulate(w.data(), sv.data(), out.data(), S("co"), S("ci"), S("k"), F("scale"),
+                      F("eps"));
+        std::vector<wt_t> flat(out.size() * WV);
+        for (size_t i = 0; i < flat.size(); i++)
+            flat[i] = out[i / WV].v[i % WV];
+        args[2]->bytes = to_bytes(flat);
+        break;
+    }
+    default:
+        return check(name + " op type known to the test", false);
+    }
+#undef S
+#undef F
+    bool ok = true;
+    for (int b = 0; b < op.n_in; b++)
+        ok = ok && st[b].empty();
+    if (!is_stream[op.n_in])
+        return check(name + " kernel consumed its input streams", ok);
+    ok = check(name + " kernel consumed its input streams and produced its output",
+               ok && !y.empty());
+    glue_out(op, port[op.n_in], y, *args[op.n_in]);
+    return check(name + " s2mm drained the output stream", y.empty()) && ok;
+}
+
+/* Output buffer of the op in its device layout (filled with junk: every byte is written). */
+static dev_buf device_out(const fnrt_op &op)
+{
+    const fnrt_xrt_design d = design();
+    const fnrt_xrt_kernel_desc *k = fnrt_xrt_kernel_for_op(op.type);
+    bool is_stream = true;
+    for (int a = 0, bi = 0; k && a < k->n_args; a++)
+        if (k->args[a].kind <= FNRT_XRT_ARG_STREAM_OUT && bi++ == op.n_in)
+            is_stream = k->args[a].kind != FNRT_XRT_ARG_MEM;
+    dev_buf y;
+    if (fnrt_xrt_layout_for_arg(&op, op.n_in, is_stream, &y.lay) == FNRT_OK)
+        y.bytes.assign(fnrt_xrt_layout_bytes(&d, &y.lay), 0x5a);
+    return y;
+}
+
 static fnrt_op conv_op(const char *name, int transposed, int ci, int h, int w, int co, int k,
                        int s, int pad, fnrt_act act_in, fnrt_act act_out, bool res)
 {
@@ -244,210 +377,105 @@ static double conv_bound(const fnrt_op &op, const std::vector<float> &wq)
     return bound;
 }
 
+/* One op: the inputs uploaded as the backend does, run on the "device", the output
+ * unpacked, compared with the reference (float) and the reference on the inputs as the
+ * device holds them (fixed point; bound: the kernel's own roundings). */
+static void run_case(const fnrt_op &op, const std::vector<std::vector<float> > &in,
+                     double fixed_bound)
+{
+    const fnrt_xrt_design d = design();
+    std::string name = op.name;
+    if (!check(name + " fits the design", fnrt_xrt_op_fits(&op, &d) == FNRT_OK,
+               fnrt_last_error()))
+        return;
+    const fnrt_xrt_kernel_desc *k = fnrt_xrt_kernel_for_op(op.type);
+    std::vector<dev_buf> bufs(op.n_in + 1);
+    std::vector<dev_buf *> args(op.n_in + 1, (dev_buf *)NULL);
+    std::vector<std::vector<float> > inq(op.n_in);
+    std::vector<const std::vector<float> *> ins(op.n_in, NULL), insq(op.n_in, NULL);
+    for (int a = 0, bi = 0; a < k->n_args; a++) {
+        if (k->args[a].kind > FNRT_XRT_ARG_STREAM_OUT || bi == op.n_in)
+            continue;
+        int i = bi++;
+        if (in[i].empty())
+            continue;
+        if (!upload(op, i, k->args[a].kind != FNRT_XRT_ARG_MEM, in[i], bufs[i]))
+            return;
+        args[i] = &bufs[i];
+        /* bias stays float; everything else as the device holds it */
+        inq[i] = download(bufs[i]);
+        ins[i] = &in[i];
+        insq[i] = &inq[i];
+    }
+    bufs[op.n_in] = device_out(op);
+    args[op.n_in] = &bufs[op.n_in];
+    if (!device_run(op, args))
+        return;
+    std::vector<float> y = download(bufs[op.n_in]), ref, ref_q;
+    if (!ref_run(op, ins, ref) || !ref_run(op, insq, ref_q)) {
+        check(name + " reference", false);
+        return;
+    }
+    compare(op, y, ref, ref_q, fixed_bound);
+}
+
 static void run_conv(const fnrt_op &op, bool has_bias, uint64_t seed, int want_bands_min)
 {
     const fnrt_xrt_design d = design();
     const int tp = op.type == FNRT_OP_DECONV2D;
     const bool has_res = !tp && op.in_shape[3].ndim > 0;
     rng r(seed);
-    std::vector<float> x(fnrt_shape_elems(&op.in_shape[0])), w(fnrt_shape_elems(&op.in_shape[1])),
-        b(fnrt_shape_elems(&op.in_shape[2])), res(fnrt_shape_elems(&op.out_shape));
-    r.fill(x, -1.5f, 1.5f);
+    std::vector<std::vector<float> > in(op.n_in);
+    in[0].resize(fnrt_shape_elems(&op.in_shape[0]));
+    in[1].resize(fnrt_shape_elems(&op.in_shape[1]));
+    r.fill(in[0], -1.5f, 1.5f);
     int k = op.p.conv.kh, s = op.p.conv.stride, ci = (int)op.in_shape[0].dims[0];
     int fan_in = tp ? ci * (k / s) * (k / s) : ci * k * k;
     float ws = 1.5f / std::sqrt((float)fan_in);
-    r.fill(w, -ws, ws);
-    r.fill(b, -0.3f, 0.3f);
-    r.fill(res, -1.0f, 1.0f);
-
-    std::string name = op.name;
-    if (!check(name + " fits the design", fnrt_xrt_op_fits(&op, &d) == FNRT_OK,
-               fnrt_last_error()))
-        return;
+    r.fill(in[1], -ws, ws);
+    if (has_bias) {
+        in[2].resize(fnrt_shape_elems(&op.in_shape[2]));
+        r.fill(in[2], -0.3f, 0.3f);
+    }
+    if (has_res) {
+        in[3].resize(fnrt_shape_elems(&op.out_shape));
+        r.fill(in[3], -1.0f, 1.0f);
+    }
     int n_bands = fnrt_xrt_n_bands(&op, &d);
-    check(name + " runs in bands", n_bands >= want_bands_min,
+    check(std::string(op.name) + " runs in bands", n_bands >= want_bands_min,
           "tile_rows " + std::to_string(op_scalar(op, "tile_rows")) + ", " +
               std::to_string(n_bands) + " bands");
-
-    /* the backend's uploads: x and res streams, w and bias memory */
-    dev_buf xb, wb, bb, rb, yb;
-    if (!upload(op, 0, true, x, xb) || !upload(op, 1, false, w, wb) || !upload(op, 2, false, b, bb))
-        return;
-    if (has_res && !upload(op, 3, true, res, rb))
-        return;
-    yb.lay = fnrt_xrt_layout();
-    if (fnrt_xrt_layout_for_arg(&op, op.n_in, true, &yb.lay) != FNRT_OK)
-        return;
-    yb.bytes.assign(fnrt_xrt_layout_bytes(&d, &yb.lay), 0x5a);
-
-    std::vector<wword> wmem;
-    {
-        std::vector<wt_t> flat = from_bytes<wt_t>(wb.bytes);
-        const int WV = 512 / num<wt_t>::bits;
-        if (!check(name + " packed weights are whole 512-bit words", flat.size() % WV == 0))
-            return;
-        wmem.resize(flat.size() / WV);
-        for (size_t i = 0; i < flat.size(); i++)
-            wmem[i / WV].v[i % WV] = flat[i];
-    }
-    std::vector<float> bias(bb.lay.n_elems);
-    std::memcpy(bias.data(), bb.bytes.data(), bias.size() * sizeof(float));
-
-    hls::stream<act_axis> xa("x"), ra("res"), ya("y");
-    glue_in(op, "x", op.in_shape[0], xb, xa);
-    if (has_res)
-        glue_in(op, "res", op.out_shape, rb, ra);
-    if (!tp)
-        fnrt_conv2d(xa, wmem.data(), bias.data(), ra, ya, op_scalar(op, "ci"), op_scalar(op, "h"),
-                    op_scalar(op, "wd"), op_scalar(op, "co"), op_scalar(op, "kh"),
-                    op_scalar(op, "kw"), op_scalar(op, "stride"), op_scalar(op, "pad"),
-                    op_scalar(op, "act_in"), op_scalar(op, "act_out"),
-                    op_scalar_f(op, "alpha_in"), op_scalar_f(op, "alpha_out"),
-                    op_scalar(op, "tile_rows"), op_scalar(op, "has_bias", has_bias, has_res),
-                    op_scalar(op, "has_res", has_bias, has_res));
-    else
-        fnrt_deconv2d(xa, wmem.data(), bias.data(), ya, op_scalar(op, "ci"), op_scalar(op, "h"),
-                      op_scalar(op, "wd"), op_scalar(op, "co"), op_scalar(op, "k"),
-                      op_scalar(op, "stride"), op_scalar(op, "pad"), op_scalar(op, "act_in"),
-                      op_scalar(op, "act_out"), op_scalar_f(op, "alpha_in"),
-                      op_scalar_f(op, "alpha_out"), op_scalar(op, "tile_rows"),
-                      op_scalar(op, "has_bias", has_bias, 0));
-    check(name + " kernel consumed its input streams and produced its output",
-          xa.empty() && ra.empty() && !ya.empty());
-    glue_out(op, "y", ya, yb);
-    check(name + " s2mm drained the output stream", ya.empty());
-    std::vector<float> y = download(yb);
-
-    std::vector<float> ref, ref_q;
-    std::vector<float> xq = device_view(op, 0, true, x), wq = device_view(op, 1, false, w);
-    std::vector<float> rq = has_res ? device_view(op, 3, true, res) : res;
-    std::vector<const std::vector<float> *> ins = {&x, &w, has_bias ? &b : NULL,
-                                                   has_res ? &res : NULL};
-    std::vector<const std::vector<float> *> insq = {&xq, &wq, has_bias ? &b : NULL,
-                                                    has_res ? &rq : NULL};
-    ins.resize(op.n_in);
-    insq.resize(op.n_in);
-    if (!ref_run(op, ins, ref) || !ref_run(op, insq, ref_q)) {
-        check(name + " reference", false);
-        return;
-    }
-    compare(op, y, ref, ref_q, conv_bound(op, wq));
+    run_case(op, in, conv_bound(op, device_view(op, 1, false, in[1])));
 }
 
 static void run_pool_up(const fnrt_op &op, uint64_t seed)
 {
     rng r(seed);
-    std::vector<float> x(fnrt_shape_elems(&op.in_shape[0]));
-    r.fill(x, -3.0f, 3.0f);
-    const fnrt_xrt_design d = design();
-    std::string name = op.name;
-    if (!check(name + " fits the design", fnrt_xrt_op_fits(&op, &d) == FNRT_OK,
-               fnrt_last_error()))
-        return;
-    dev_buf xb, yb;
-    if (!upload(op, 0, true, x, xb))
-        return;
-    if (fnrt_xrt_layout_for_arg(&op, op.n_in, true, &yb.lay) != FNRT_OK)
-        return;
-    yb.bytes.assign(fnrt_xrt_layout_bytes(&d, &yb.lay), 0x5a);
-    hls::stream<act_axis> xa("x"), ya("y");
-    glue_in(op, "x", op.in_shape[0], xb, xa);
-    if (op.type == FNRT_OP_MAXPOOL)
-        fnrt_maxpool(xa, ya, op_scalar(op, "c"), op_scalar(op, "h"), op_scalar(op, "w"),
-                     op_scalar(op, "k"), op_scalar(op, "stride"), op_scalar(op, "pad"));
-    else
-        fnrt_upsample2x(xa, ya, op_scalar(op, "c"), op_scalar(op, "h"), op_scalar(op, "w"),
-                        op_scalar(op, "align_corners"));
-    check(name + " kernel consumed its input and produced its output", xa.empty() && !ya.empty());
-    glue_out(op, "y", ya, yb);
-    check(name + " s2mm drained the output stream", ya.empty());
-    std::vector<float> y = download(yb);
-    std::vector<float> ref, ref_q, xq = device_view(op, 0, true, x);
-    if (!ref_run(op, {&x}, ref) || !ref_run(op, {&xq}, ref_q)) {
-        check(name + " reference", false);
-        return;
-    }
+    std::vector<std::vector<float> > in(1, std::vector<float>(fnrt_shape_elems(&op.in_shape[0])));
+    r.fill(in[0], -3.0f, 3.0f);
     /* max-pool moves values; upsampling rounds once into act_t after post_t arithmetic */
     double lsb_a = FNRT_HLS_PREC ? std::ldexp(1.0, -num<act_t>::frac) : 0.0;
     double lsb_p = FNRT_HLS_PREC ? std::ldexp(1.0, -num<prec::post_t>::frac) : 0.0;
-    double bound = op.type == FNRT_OP_MAXPOOL ? 1e-6 : 0.5 * lsb_a + 8 * lsb_p + 1e-5;
-    compare(op, y, ref, ref_q, bound);
+    run_case(op, in, op.type == FNRT_OP_MAXPOOL ? 1e-6 : 0.5 * lsb_a + 8 * lsb_p + 1e-5);
 }
 
-/* The per-pixel and merge kernels (all stream ports): one or two inputs through fnrt_mm2s,
- * the output through fnrt_s2mm.  lsbs: the kernel's own rounding in output LSBs. */
+/* The per-pixel and merge kernels; lsbs: the kernel's own rounding in output LSBs. */
 static void run_stream_op(const fnrt_op &op, uint64_t seed, double lsbs)
 {
-    const fnrt_xrt_design d = design();
-    std::string name = op.name;
-    if (!check(name + " fits the design", fnrt_xrt_op_fits(&op, &d) == FNRT_OK, fnrt_last_error()))
-        return;
     rng r(seed);
-    std::vector<std::vector<float> > in(op.n_in), inq(op.n_in);
-    std::vector<dev_buf> ib(op.n_in);
-    const char *p0 = op.type == FNRT_OP_ADD || op.type == FNRT_OP_CONCAT ? "a" : "x";
-    const char *p1 = op.type == FNRT_OP_MAXMERGE ? "skip" : "b";
-    hls::stream<act_axis> a0("in0"), a1("in1"), ya("y");
+    std::vector<std::vector<float> > in(op.n_in);
     for (int k = 0; k < op.n_in; k++) {
         in[k].resize(fnrt_shape_elems(&op.in_shape[k]));
         r.fill(in[k], -2.0f, 2.0f);
-        if (!upload(op, k, true, in[k], ib[k]))
-            return;
-        inq[k] = download(ib[k]);
-        glue_in(op, k ? p1 : p0, op.in_shape[k], ib[k], k ? a1 : a0);
-    }
-    dev_buf yb;
-    if (fnrt_xrt_layout_for_arg(&op, op.n_in, true, &yb.lay) != FNRT_OK)
-        return;
-    yb.bytes.assign(fnrt_xrt_layout_bytes(&d, &yb.lay), 0x5a);
-    switch (op.type) {
-    case FNRT_OP_CONCAT:
-        fnrt_concat(a0, a1, ya, op_scalar(op, "ca"), op_scalar(op, "cb"), op_scalar(op, "stride_b"),
-                    op_scalar(op, "n_pix"));
-        break;
-    case FNRT_OP_GRAY:
-        fnrt_gray(a0, ya, op_scalar(op, "n_pix"));
-        break;
-    case FNRT_OP_L2NORM:
-        fnrt_l2norm(a0, ya, op_scalar(op, "n_pix"), op_scalar(op, "swizzle"), op_scalar_f(op, "eps"));
-        break;
-    case FNRT_OP_ADD:
-        fnrt_add(a0, a1, ya, op_scalar(op, "c"), op_scalar(op, "n_pix"), op_scalar(op, "act"),
-                 op_scalar_f(op, "alpha"));
-        break;
-    case FNRT_OP_MAXMERGE:
-        fnrt_maxmerge(a0, a1, ya, op_scalar(op, "c"), op_scalar(op, "k"), op_scalar(op, "n_pix"));
-        break;
-    case FNRT_OP_GLOBAL_AVGPOOL:
-        fnrt_global_avgpool(a0, ya, op_scalar(op, "c"), op_scalar(op, "h"), op_scalar(op, "w"));
-        break;
-    default:
-        check(name + " is a stream op of this test", false);
-        return;
-    }
-    check(name + " kernel consumed its inputs and produced its output",
-          a0.empty() && a1.empty() && !ya.empty());
-    glue_out(op, "y", ya, yb);
-    check(name + " s2mm drained the output stream", ya.empty());
-    std::vector<float> y = download(yb), ref, ref_q;
-    std::vector<const std::vector<float> *> ins, insq;
-    for (int k = 0; k < op.n_in; k++) {
-        ins.push_back(&in[k]);
-        insq.push_back(&inq[k]);
-    }
-    if (!ref_run(op, ins, ref) || !ref_run(op, insq, ref_q)) {
-        check(name + " reference", false);
-        return;
     }
     double lsb_a = FNRT_HLS_PREC ? std::ldexp(1.0, -num<act_t>::frac) : 0.0;
-    compare(op, y, ref, ref_q, lsbs * lsb_a + 1e-6);
+    run_case(op, in, lsbs * lsb_a + 1e-6);
 }
 
 /* Modulate: raw weight packed as float steps (WT_F32), style as act_t, output packed wt_t
  * steps (WT) that the next fnrt_conv2d reads; unpacked by the host and compared. */
 static void run_modulate(uint64_t seed)
 {
-    const fnrt_xrt_design d = design();
     fnrt_op op = op_init(FNRT_OP_MODULATE, "modulate3x3", 2);
     const int co = 10, ci = 7, k = 3;
     op.in_shape[0] = shape(4, co, ci, k, k);
@@ -455,43 +483,126 @@ static void run_modulate(uint64_t seed)
     op.out_shape = shape(4, co, ci, k, k);
     op.p.mod.scale = 1.0f / std::sqrt((float)(ci * k * k));
     op.p.mod.eps = 1e-8f;
+    fnrt_xrt_layout lw, ls, ly;
+    check("modulate: weight in as float steps, style as act_t, out as packed weight",
+          fnrt_xrt_layout_for_arg(&op, 0, 0, &lw) == FNRT_OK && lw.kind == FNRT_XRT_LAYOUT_WT_F32 &&
+              fnrt_xrt_layout_for_arg(&op, 1, 0, &ls) == FNRT_OK &&
+              ls.kind == FNRT_XRT_LAYOUT_ACT && fnrt_xrt_layout_for_arg(&op, 2, 0, &ly) == FNRT_OK &&
+              ly.kind == FNRT_XRT_LAYOUT_WT);
     rng r(seed);
-    std::vector<float> w(fnrt_shape_elems(&op.in_shape[0])), st(ci);
-    r.fill(w, -1.0f, 1.0f);
-    r.fill(st, 0.2f, 1.8f);
-    std::string name = op.name;
-    if (!check(name + " fits the design", fnrt_xrt_op_fits(&op, &d) == FNRT_OK, fnrt_last_error()))
-        return;
-    dev_buf wb, sb, yb;
-    if (!upload(op, 0, false, w, wb) || !upload(op, 1, false, st, sb))
-        return;
-    if (!check(name + " weight in as float steps, style as act_t, out as packed weight",
-               wb.lay.kind == FNRT_XRT_LAYOUT_WT_F32 && sb.lay.kind == FNRT_XRT_LAYOUT_ACT &&
-                   fnrt_xrt_layout_for_arg(&op, 2, false, &yb.lay) == FNRT_OK &&
-                   yb.lay.kind == FNRT_XRT_LAYOUT_WT))
-        return;
-    yb.bytes.assign(fnrt_xrt_layout_bytes(&d, &yb.lay), 0x5a);
-    std::vector<float> wf = from_bytes<float>(wb.bytes);
-    std::vector<vec<float, 16> > wmem(wf.size() / 16);
-    for (size_t i = 0; i < wf.size(); i++)
-        wmem[i / 16].v[i % 16] = wf[i];
-    std::vector<act_t> smem = from_bytes<act_t>(sb.bytes);
-    const int WV = 512 / num<wt_t>::bits;
-    std::vector<wword> ymem(yb.bytes.size() / (WV * num<wt_t>::bits / 8));
-    fnrt_modulate(wmem.data(), smem.data(), ymem.data(), op_scalar(op, "co"), op_scalar(op, "ci"),
-                  op_scalar(op, "k"), op_scalar_f(op, "scale"), op_scalar_f(op, "eps"));
-    std::vector<wt_t> flat(ymem.size() * WV);
-    for (size_t i = 0; i < flat.size(); i++)
-        flat[i] = ymem[i / WV].v[i % WV];
-    yb.bytes = to_bytes(flat);
-    std::vector<float> y = download(yb), ref, ref_q, sq = device_view(op, 1, false, st);
-    if (!ref_run(op, {&w, &st}, ref) || !ref_run(op, {&w, &sq}, ref_q)) {
-        check(name + " reference", false);
+    std::vector<std::vector<float> > in(2);
+    in[0].resize(fnrt_shape_elems(&op.in_shape[0]));
+    in[1].resize(ci);
+    r.fill(in[0], -1.0f, 1.0f);
+    r.fill(in[1], 0.2f, 1.8f);
+    /* float arithmetic in every build, one rounding into wt_t at the end */
+    run_case(op, in, FNRT_HLS_PREC ? 0.5 * std::ldexp(1.0, -num<wt_t>::frac) + 1e-6 : 0.0);
+}
+
+/* A whole network on the "device" as the XRT backend runs it: parameters and the input
+ * packed by the host when an op first needs them in a layout, activations passed from op to
+ * op in their device layout (no host round trip, as BOs stay on the card), the normals
+ * unpacked at the end; against the network on the reference backend, in degrees.
+ * max_mean_deg < 0: report only. */
+static void run_network(const char *model_file, double max_mean_deg, double max_max_deg)
+{
+    const char *data = std::getenv("FNRT_TEST_DATA");
+    if (!data) {
+        std::printf("SKIP network %s: FNRT_TEST_DATA not set\n", model_file);
         return;
     }
-    /* float arithmetic in every build, one rounding into wt_t at the end */
-    double bound = FNRT_HLS_PREC ? 0.5 * std::ldexp(1.0, -num<wt_t>::frac) + 1e-6 : 0.0;
-    compare(op, y, ref, ref_q, bound);
+    std::string name = std::string("network ") + model_file;
+    std::string mpath = std::string(data) + "/" + model_file, ipath = std::string(data) +
+                                                                 "/face-256.png";
+    fnrt_model *m = NULL;
+    fnrt_image img = {0, 0, 0, NULL}, rgb = {3, 0, 0, NULL};
+    if (!check(name + " loads", fnrt_model_load(mpath.c_str(), &m) == FNRT_OK &&
+                                    fnrt_png_read(ipath.c_str(), NULL, &img) == FNRT_OK,
+               fnrt_last_error()))
+        return;
+    const fnrt_graph *g = &m->graph;
+    const fnrt_xrt_design d = design();
+    rgb.w = rgb.h = g->input_size;
+    std::vector<float> rgb_data((size_t)3 * g->input_size * g->input_size);
+    rgb.data = rgb_data.data();
+    fnrt_image_resize(&img, &rgb);
+    fnrt_image_free(&img);
+
+    std::vector<std::vector<float> > ref(g->n_tensors);
+    std::vector<std::vector<dev_buf> > dev(g->n_tensors); /* device copies, one per layout */
+    ref[g->input] = rgb_data;
+    for (int t = 0; t < g->n_tensors; t++)
+        if (g->tensors[t].kind == FNRT_TENSOR_PARAM)
+            ref[t].assign(g->tensors[t].data,
+                          g->tensors[t].data + fnrt_shape_elems(&g->tensors[t].shape));
+    bool ok = true;
+    int n_fit = 0;
+    for (int i = 0; i < g->n_ops && ok; i++) {
+        const fnrt_op &op = g->ops[i];
+        n_fit += fnrt_xrt_op_fits(&op, &d) == FNRT_OK;
+        if (fnrt_xrt_op_fits(&op, &d) != FNRT_OK) {
+            ok = check(name + " op " + op.name + " fits the design", false, fnrt_last_error());
+            break;
+        }
+        const fnrt_xrt_kernel_desc *k = fnrt_xrt_kernel_for_op(op.type);
+        std::vector<const std::vector<float> *> ins(op.n_in, NULL);
+        std::vector<dev_buf *> args(op.n_in + 1, (dev_buf *)NULL);
+        for (int a = 0, bi = 0; a < k->n_args; a++) {
+            if (k->args[a].kind > FNRT_XRT_ARG_STREAM_OUT || bi == op.n_in)
+                continue;
+            int j = bi++, t = op.in[j];
+            if (t < 0)
+                continue;
+            ins[j] = &ref[t];
+            fnrt_xrt_layout want;
+            fnrt_xrt_layout_for_arg(&op, j, k->args[a].kind != FNRT_XRT_ARG_MEM, &want);
+            dev_buf *have = NULL;
+            for (dev_buf &b : dev[t])
+                if (fnrt_xrt_layout_equal(&b.lay, &want))
+                    have = &b;
+            if (!have) { /* packed from the host copy: the parameter, input, or unpacked */
+                std::vector<float> host = g->tensors[t].kind == FNRT_TENSOR_ACT
+                                              ? download(dev[t].front()) : ref[t];
+                dev[t].push_back(dev_buf());
+                have = &dev[t].back();
+                ok = ok && upload(op, j, k->args[a].kind != FNRT_XRT_ARG_MEM, host, *have);
+            }
+            args[j] = have;
+        }
+        dev[op.out].assign(1, device_out(op));
+        args[op.n_in] = &dev[op.out].front();
+        ok = ok && device_run(op, args) && ref_run(op, ins, ref[op.out]);
+    }
+    if (ok) {
+        std::vector<float> n = download(dev[g->out_normals].front());
+        const std::vector<float> &nr = ref[g->out_normals];
+        size_t plane = n.size() / 3;
+        double sum = 0.0, worst = 0.0;
+        for (size_t p = 0; p < plane; p++) {
+            double dot = 0.0, la = 0.0, lb = 0.0;
+            for (int c = 0; c < 3; c++) {
+                dot += (double)n[c * plane + p] * nr[c * plane + p];
+                la += (double)n[c * plane + p] * n[c * plane + p];
+                lb += (double)nr[c * plane + p] * nr[c * plane + p];
+            }
+            double cs = dot / std::sqrt(la * lb + 1e-30);
+            double deg = std::acos(cs > 1.0 ? 1.0 : cs < -1.0 ? -1.0 : cs) * 180.0 / M_PI;
+            sum += deg;
+            worst = std::fmax(worst, deg != deg ? 180.0 : deg);
+        }
+        double mean = sum / (double)plane;
+        char buf[200];
+        std::snprintf(buf, sizeof buf, "%d ops, normals vs reference: mean %.4f deg, max %.4f deg",
+                      g->n_ops, mean, worst);
+        if (max_mean_deg < 0)
+            std::printf("INFO %s [%s, P=%d]: %s\n", name.c_str(),
+                        fnrt_xrt_prec_str((fnrt_xrt_prec)FNRT_HLS_PREC), FNRT_HLS_P, buf);
+        else
+            check(name + " [" + fnrt_xrt_prec_str((fnrt_xrt_prec)FNRT_HLS_PREC) + "] host layout "
+                  "through every op", mean <= max_mean_deg && worst <= max_max_deg, buf);
+        check(name + " normals finite", mean == mean);
+    }
+    fnrt_model_free(m);
 }
 
 /* The host's quantisation is ap_fixed's: same codes as the kernels' types for a sweep of
@@ -530,6 +641,15 @@ static void check_quant()
 
 int main()
 {
+    if (FNRT_TEST_NETWORK) {
+        /* whole networks (a build with the default, full-size buffers): fp32 must match the
+         * reference; fixed point reports what it costs */
+        const double mean_deg = FNRT_HLS_PREC == 0 ? 0.01 : FNRT_HLS_PREC == 1 ? 0.5 : -1.0;
+        const double max_deg = FNRT_HLS_PREC == 0 ? 0.5 : FNRT_HLS_PREC == 1 ? 20.0 : -1.0;
+        run_network("fnr2r-tiny.safetensors", mean_deg, max_deg);
+        run_network("crossmodal-tiny.safetensors", mean_deg, max_deg);
+        return finish("test_xrt_layout (networks)");
+    }
     check_quant();
     /* conv: channel counts off the lane multiple, several bands (FNRT_HLS_MAX_PIX is small
      * in these builds), leaky input, residual (band order), bias */

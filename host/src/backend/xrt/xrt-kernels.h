@@ -11,6 +11,10 @@
 
 #include "fnrt/fnrt-backend.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef enum fnrt_xrt_arg_kind {
     FNRT_XRT_ARG_MEM = 0,    /* m_axi pointer (addressQualifier 1) */
     FNRT_XRT_ARG_STREAM_IN,  /* axis input (addressQualifier 4) */
@@ -47,4 +51,7 @@ const char *fnrt_xrt_arg_kind_str(fnrt_xrt_arg_kind k);
 #define FNRT_XRT_MM2S "fnrt_mm2s"
 #define FNRT_XRT_S2MM "fnrt_s2mm"
 
+#ifdef __cplusplus
+}
+#endif
 #endif
