@@ -21,3 +21,31 @@ endif()
 # The OpenCL backend's Xilinx flow (xclbin as program binary): selection and errors on PoCL.
 fnrt_check_test(test_xrt_opencl SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_xrt_opencl.c
   LABELS unit pocl xrt TIMEOUT 300)
+
+# The XRT backend end to end on a C-simulated card (tests/test_xrt_csim.cpp): the test defines
+# the XRT C API functions the backend calls and runs the HLS kernels (compiled in with the
+# build's design, default buffers) when a CU runs; sessions on "xrt" against "ref".
+if(FNRT_HAVE_XRT AND FNRT_XRT_LAYOUT_KERNELS)
+  function(fnrt_xrt_csim_test name prec lanes)
+    set(srcs ${CMAKE_CURRENT_SOURCE_DIR}/test_xrt_csim.cpp)
+    foreach(k ${FNRT_XRT_LAYOUT_KERNELS})
+      list(APPEND srcs ${FNRT_HLS_DIR}/${k})
+    endforeach()
+    add_executable(${name} ${srcs})
+    set_target_properties(${name} PROPERTIES CXX_STANDARD 14 CXX_STANDARD_REQUIRED ON
+      CXX_EXTENSIONS OFF)
+    target_compile_definitions(${name} PRIVATE FNRT_HLS_PREC=${prec} FNRT_HLS_P=${lanes})
+    target_compile_options(${name} PRIVATE -Wno-unknown-pragmas -Wno-unused-label)
+    target_include_directories(${name} PRIVATE ${FNRT_HLS_DIR}/common ${CMAKE_SOURCE_DIR}/host/src
+      ${CMAKE_CURRENT_SOURCE_DIR})
+    target_include_directories(${name} SYSTEM PRIVATE ${FNRT_XRT_INCLUDE_DIR})
+    target_link_libraries(${name} PRIVATE fnrt)
+    add_dependencies(${name} fnrt-mkxclbin)
+    add_test(NAME ${name} COMMAND ${name})
+    set_tests_properties(${name} PROPERTIES LABELS "xrt;hls" TIMEOUT 300 SKIP_RETURN_CODE 77
+      ENVIRONMENT "${FNRT_TEST_ENV};FNRT_MKXCLBIN=$<TARGET_FILE:fnrt-mkxclbin>")
+  endfunction()
+  fnrt_xrt_csim_test(xrt_csim_f32 0 8)
+  fnrt_xrt_csim_test(xrt_csim_fx16 1 16)
+  fnrt_xrt_csim_test(xrt_csim_fx8 2 8)
+endif()

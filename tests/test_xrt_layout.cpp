@@ -1,21 +1,23 @@
 /* The XRT backend's host-side data layout against the HLS kernels in C-simulation, without
  * hardware: for an op of every type the XRT backend runs -- conv (bands, residual, padding
  * channels), deconv, max-pool, bilinear upsampling, weight modulation (float-step input,
- * packed-weight output), concat, gray, l2norm, add, max-merge, global average pool -- the host code of host/src/backend/xrt packs every input the way the
- * backend uploads it (xrt-layout.c: blocked P-lane activations, packed and quantised
- * weights, float bias), the kernels' Vitis top functions run on exactly those bytes
- * (fnrt_mm2s -> fnrt_<op> -> fnrt_s2mm over their AXI4-Stream ports, every scalar argument
- * from xrt-args.c as the backend sets it, tile_rows included), the host code unpacks the
- * output bytes, and the result is compared with the plain-C reference backend.
+ * packed-weight output), concat, gray, l2norm, add, max-merge, global average pool -- the
+ * host code of host/src/backend/xrt packs every input the way the backend uploads it
+ * (xrt-layout.c: blocked P-lane activations, packed and quantised weights, float bias), the
+ * kernels' Vitis top functions run on exactly those bytes (fnrt_mm2s -> fnrt_<op> ->
+ * fnrt_s2mm over their AXI4-Stream ports, every scalar argument from xrt-args.c as the
+ * backend sets it, tile_rows included), the host code unpacks the output bytes, and the
+ * result is compared with the plain-C reference backend.
  *
  * Built once per design (FNRT_HLS_PREC / FNRT_HLS_P / FNRT_HLS_MAX_PIX as -D, test-hls.cmake);
  * the design struct the host code gets is filled from the same values, as the backend fills
  * it from the sidecar.  The network builds (FNRT_TEST_NETWORK, default buffers) run the tiny
  * FNR2R and cross-modal networks op by op the same way, activations staying in their device
- * layout between ops, and compare the normals in degrees.  Float: |err| <= 2e-5 + 2e-5|ref|.  Fixed point: against the
- * reference run on the inputs as the device holds them (host pack then unpack), within the
- * kernel's own rounding bound (half an output LSB, post_t roundings, leaky input rounding
- * through the weights); the error against the float reference is reported. */
+ * layout between ops, and compare the normals in degrees.
+ * Float: |err| <= 2e-5 + 2e-5|ref|.  Fixed point: against the reference run on the inputs as
+ * the device holds them (host pack then unpack), within the kernel's own rounding bound (half
+ * an output LSB, post_t roundings, leaky input rounding through the weights); the error
+ * against the float reference is reported. */
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -40,38 +42,7 @@ using namespace fnrt_tb;
 #define FNRT_TEST_NETWORK 0 /* 1: whole networks instead of single ops */
 #endif
 
-typedef vec<wt_t, 512 / num<wt_t>::bits> wword;
-
-extern "C" void fnrt_conv2d(hls::stream<act_axis> &x, const wword *w, const float *bias,
-                            hls::stream<act_axis> &res, hls::stream<act_axis> &y, int ci, int h,
-                            int wd, int co, int kh, int kw, int stride, int pad, int act_in,
-                            int act_out, float alpha_in, float alpha_out, int tile_rows,
-                            int has_bias, int has_res);
-extern "C" void fnrt_deconv2d(hls::stream<act_axis> &x, const wword *w, const float *bias,
-                              hls::stream<act_axis> &y, int ci, int h, int wd, int co, int k,
-                              int stride, int pad, int act_in, int act_out, float alpha_in,
-                              float alpha_out, int tile_rows, int has_bias);
-extern "C" void fnrt_maxpool(hls::stream<act_axis> &x, hls::stream<act_axis> &y, int c, int h,
-                             int w, int k, int stride, int pad);
-extern "C" void fnrt_upsample2x(hls::stream<act_axis> &x, hls::stream<act_axis> &y, int c, int h,
-                                int w, int align_corners);
-extern "C" void fnrt_concat(hls::stream<act_axis> &a, hls::stream<act_axis> &b,
-                            hls::stream<act_axis> &y, int ca, int cb, int stride_b, int n_pix);
-extern "C" void fnrt_gray(hls::stream<act_axis> &x, hls::stream<act_axis> &y, int n_pix);
-extern "C" void fnrt_l2norm(hls::stream<act_axis> &x, hls::stream<act_axis> &y, int n_pix,
-                            int swizzle, float eps);
-extern "C" void fnrt_add(hls::stream<act_axis> &a, hls::stream<act_axis> &b,
-                         hls::stream<act_axis> &y, int c, int n_pix, int act, float alpha);
-extern "C" void fnrt_maxmerge(hls::stream<act_axis> &x, hls::stream<act_axis> &skip,
-                              hls::stream<act_axis> &y, int c, int k, int n_pix);
-extern "C" void fnrt_global_avgpool(hls::stream<act_axis> &x, hls::stream<act_axis> &y, int c,
-                                    int h, int w);
-extern "C" void fnrt_modulate(const vec<float, 16> *w, const act_t *s, wword *y, int co, int ci,
-                              int k, float scale, float eps);
-extern "C" void fnrt_mm2s(const act_t *src, hls::stream<act_axis> &out, int c, int h, int w,
-                          int c_first, int c_step, int order, int tile_rows);
-extern "C" void fnrt_s2mm(hls::stream<act_axis> &in, act_t *dst, int c, int h, int w, int c_base,
-                          int order, int tile_rows);
+#include "test-hls-tops.h"
 
 static fnrt_xrt_design design()
 {
@@ -487,8 +458,8 @@ static void run_modulate(uint64_t seed)
     check("modulate: weight in as float steps, style as act_t, out as packed weight",
           fnrt_xrt_layout_for_arg(&op, 0, 0, &lw) == FNRT_OK && lw.kind == FNRT_XRT_LAYOUT_WT_F32 &&
               fnrt_xrt_layout_for_arg(&op, 1, 0, &ls) == FNRT_OK &&
-              ls.kind == FNRT_XRT_LAYOUT_ACT && fnrt_xrt_layout_for_arg(&op, 2, 0, &ly) == FNRT_OK &&
-              ly.kind == FNRT_XRT_LAYOUT_WT);
+              ls.kind == FNRT_XRT_LAYOUT_ACT &&
+              fnrt_xrt_layout_for_arg(&op, 2, 0, &ly) == FNRT_OK && ly.kind == FNRT_XRT_LAYOUT_WT);
     rng r(seed);
     std::vector<std::vector<float> > in(2);
     in[0].resize(fnrt_shape_elems(&op.in_shape[0]));

@@ -81,7 +81,8 @@ static int out_channel(const q8_case &c, size_t e)
 template <class PR, int P, int LB, int MAX_PIX>
 static std::vector<float> run_engine(const q8_case &c, const fnrt_op &op,
                                      const std::vector<float> &x_in, const std::vector<float> &w_in,
-                                     const std::vector<float> &bias, const std::vector<float> &res_in,
+                                     const std::vector<float> &bias,
+                                     const std::vector<float> &res_in,
                                      double s_y, int *n_bands)
 {
     typedef typename PR::act_t act_t;
@@ -177,7 +178,8 @@ static void run_case(const q8_case &c, uint64_t seed)
     bias[2 * c.co] = (float)s_y;
 
     int n_bands = 0;
-    std::vector<float> y = run_engine<prec_q8, P, LB, MAX_PIX>(c, op, xc, wc, bias, rc, s_y, &n_bands);
+    std::vector<float> y =
+        run_engine<prec_q8, P, LB, MAX_PIX>(c, op, xc, wc, bias, rc, s_y, &n_bands);
     const long long out_pix = op.out_shape.dims[1] * op.out_shape.dims[2];
     if (out_pix > MAX_PIX) /* more pixels than the accumulator: bands */
         check(name + " runs in several bands", n_bands > 1, std::to_string(n_bands) + " bands");

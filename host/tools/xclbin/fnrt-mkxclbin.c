@@ -6,8 +6,8 @@
  * port mm2s_<op>_1_<port> / s2mm_<op>_1_<port>.
  *
  *   fnrt-mkxclbin -o OUT.xclbin [--omit KERNEL]... [--bad-args KERNEL]... [--banks N]
- *                 [--precision fp32|int16|int8|int8-requant] [--lanes P] [--max-pix N] [--lb-words N]
- *                 [--max-co N] [--no-sidecar] [--sidecar-bad FIELD]
+ *                 [--precision fp32|int16|int8|int8-requant] [--lanes P] [--max-pix N]
+ *                 [--lb-words N] [--max-co N] [--no-sidecar] [--sidecar-bad FIELD]
  *
  * --omit leaves a kernel out; --bad-args gives a kernel a wrong argument list (its last
  * argument dropped and its first one renamed).
@@ -123,14 +123,17 @@ static int write_sidecar(const char *out_path, const unsigned char *file, size_t
         uuid[0] = uuid[0] == '0' ? '1' : '0';
     json_t *root = json_object(), *hls = json_object(), *kernels = json_array();
     json_t *layout = json_object();
-    json_object_set_new(root, "format", json_string(BAD("format") ? "fnrt-xclbin/0" : "fnrt-xclbin/1"));
+    json_object_set_new(root, "format",
+                        json_string(BAD("format") ? "fnrt-xclbin/0" : "fnrt-xclbin/1"));
     json_object_set_new(root, "xclbin", json_string(base));
     json_object_set_new(root, "xclbin_sha256", json_string(sha));
     json_object_set_new(root, "xclbin_uuid", json_string(uuid));
-    json_object_set_new(root, "platform", json_string(BAD("platform") ? "xilinx_u55c_gen3x16_xdma_3_202210_1"
-                                                                      : (const char *)top->m_header.m_platformVBNV));
+    json_object_set_new(root, "platform",
+                        json_string(BAD("platform") ? "xilinx_u55c_gen3x16_xdma_3_202210_1"
+                                                    : (const char *)top->m_header.m_platformVBNV));
     json_object_set_new(root, "target", json_string("hw"));
-    json_object_set_new(root, "precision", json_string(prec_name[BAD("precision") ? (dz->prec + 1) % 4 : dz->prec]));
+    json_object_set_new(root, "precision",
+                        json_string(prec_name[BAD("precision") ? (dz->prec + 1) % 4 : dz->prec]));
     json_object_set_new(root, "clock_mhz", json_integer(300));
     json_object_set_new(hls, "FNRT_HLS_PREC", json_integer(dz->prec));
     json_object_set_new(hls, "FNRT_HLS_P", json_integer(dz->p));
@@ -202,7 +205,7 @@ int main(int argc, char **argv)
     char *omit[MAX_LIST], *bad[MAX_LIST];
     int n_omit = 0, n_bad = 0, n_banks = 2, no_sidecar = 0;
     const char *sidecar_bad = NULL;
-    design dz = { 0, 8, 2048, 12 * 16384 / 8, 512 }; /* hls/common/fnrt-hls-config.h */
+    design dz = { 0, 8, 2048, 0, 512 }; /* hls/common/fnrt-hls-config.h */
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-o") == 0 && i + 1 < argc)
             out_path = argv[++i];
@@ -234,8 +237,10 @@ int main(int argc, char **argv)
             return usage();
     }
     if (!out_path || n_banks < 1 || n_banks > 16 || dz.p < 1 || dz.max_pix < 1 ||
-        dz.lb_words < 1 || dz.max_co < 1)
+        dz.lb_words < 0 || dz.max_co < 1)
         return usage();
+    if (dz.lb_words == 0)
+        dz.lb_words = 12 * 16384 / dz.p; /* FNRT_HLS_LB_WORDS default for FNRT_HLS_MAX_WC */
     for (int i = 0; i < n_omit; i++)
         if (!fnrt_xrt_kernel_find(omit[i]))
             fprintf(stderr, "fnrt-mkxclbin: warning: --omit %s: not a kernel of the table\n",

@@ -83,7 +83,8 @@ static fnrt_status check_kernels(const char *sp, const char *xp, json_t *kernels
                 int found = 0;
                 for (size_t u = 0; u < json_array_size(cus) && !found; u++) {
                     json_t *cu = json_array_get(cus, u);
-                    found = json_is_string(cu) && strcmp(json_string_value(cu), x->cus[c].name) == 0;
+                    found = json_is_string(cu) &&
+                            strcmp(json_string_value(cu), x->cus[c].name) == 0;
                 }
                 if (!found)
                     return MISMATCH("XRT backend: sidecar %s does not match xclbin %s: CU %s of "
@@ -191,7 +192,8 @@ fnrt_status fnrt_xrt_sidecar_load(const char *xclbin_path, const fnrt_xclbin *x,
     fnrt_xrt_design_default(d);
     int prec = -1;
     if (!json_is_object(hls) || !hls_int(hls, "FNRT_HLS_PREC", -1, &prec) ||
-        !hls_int(hls, "FNRT_HLS_P", -1, &d->p) || !hls_int(hls, "FNRT_HLS_MAX_WC", d->max_wc, &d->max_wc) ||
+        !hls_int(hls, "FNRT_HLS_P", -1, &d->p) ||
+        !hls_int(hls, "FNRT_HLS_MAX_WC", d->max_wc, &d->max_wc) ||
         !hls_int(hls, "FNRT_HLS_MAX_PIX", d->max_pix, &d->max_pix) ||
         !hls_int(hls, "FNRT_HLS_LB_WORDS", d->p > 0 ? 12 * d->max_wc / d->p : -1, &d->lb_words) ||
         !hls_int(hls, "FNRT_HLS_MAX_CO", d->max_co, &d->max_co) ||
