@@ -47,8 +47,10 @@
  * Checked without hardware: the host layouts, scalar arguments and band size against the
  * HLS kernels in C-simulation (tests/test_xrt_layout.cpp: pack with this code, run
  * fnrt_mm2s -> kernel -> fnrt_s2mm, unpack, compare with the reference backend; fp32, int16,
- * int8; and whole tiny networks op by op, activations staying in device layout); the flow
- * under XRT's noop shim (tests/test_xrt.c), where kernels compute nothing.
+ * int8; and whole tiny networks op by op, activations staying in device layout); this file
+ * end to end on a C-simulated card (tests/test_xrt_csim.cpp defines the XRT C calls made
+ * here and runs the HLS kernels on the BOs' bytes: sessions on xrt vs ref); the flow under
+ * XRT's noop shim (tests/test_xrt.c), where kernels compute nothing.
  * Not done yet: no run on a card or in sw_emu/hw_emu (no Vitis here), so XRT's real buffer
  * placement, the HLS struct packing of 512-bit weight words (assumed: element j at bits
  * j*B, little-endian) and timing are unverified; the sidecar's source_sha256 is not compared
