@@ -7,8 +7,10 @@
  *
  *   fnrt-mkxclbin -o OUT.xclbin [--omit KERNEL]... [--bad-args KERNEL]... [--banks N]
  *                 [--precision fp32|int16|int8|int8-requant] [--lanes P] [--max-pix N]
- *                 [--lb-words N] [--max-co N] [--no-sidecar] [--sidecar-bad FIELD]
+ *                 [--lb-words N] [--max-co N] [--platform VBNV] [--no-sidecar]
+ *                 [--sidecar-bad FIELD]
  *
+ * --platform sets the platform VBNV of the header (default xilinx_fnrt_test_noop_1_0);
  * --omit leaves a kernel out; --bad-args gives a kernel a wrong argument list (its last
  * argument dropped and its first one renamed).
  *
@@ -89,7 +91,8 @@ static int usage(void)
 {
     fprintf(stderr, "usage: fnrt-mkxclbin -o OUT.xclbin [--omit KERNEL]... "
                     "[--bad-args KERNEL]... [--banks N] [--precision fp32|int16|int8|int8-requant] "
-                    "[--lanes P] [--max-pix N] [--lb-words N] [--max-co N] [--no-sidecar] "
+                    "[--lanes P] [--max-pix N] [--lb-words N] [--max-co N] [--platform VBNV] "
+                    "[--no-sidecar] "
                     "[--sidecar-bad FIELD]\n");
     return 2;
 }
@@ -204,7 +207,7 @@ int main(int argc, char **argv)
     const char *out_path = NULL;
     char *omit[MAX_LIST], *bad[MAX_LIST];
     int n_omit = 0, n_bad = 0, n_banks = 2, no_sidecar = 0;
-    const char *sidecar_bad = NULL;
+    const char *sidecar_bad = NULL, *platform = "xilinx_fnrt_test_noop_1_0";
     design dz = { 0, 8, 2048, 0, 512 }; /* hls/common/fnrt-hls-config.h */
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-o") == 0 && i + 1 < argc)
@@ -229,6 +232,8 @@ int main(int argc, char **argv)
             dz.lb_words = atoi(argv[++i]);
         else if (strcmp(argv[i], "--max-co") == 0 && i + 1 < argc)
             dz.max_co = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--platform") == 0 && i + 1 < argc)
+            platform = argv[++i];
         else if (strcmp(argv[i], "--no-sidecar") == 0)
             no_sidecar = 1;
         else if (strcmp(argv[i], "--sidecar-bad") == 0 && i + 1 < argc)
@@ -431,7 +436,7 @@ int main(int argc, char **argv)
     top->m_header.m_versionMinor = 13;
     top->m_header.m_mode = XCLBIN_FLAT;
     snprintf((char *)top->m_header.m_platformVBNV, sizeof top->m_header.m_platformVBNV,
-             "xilinx_fnrt_test_noop_1_0");
+             "%s", platform);
     /* uuid: a hash of the metadata, so that different variants differ */
     uint64_t h = 1469598103934665603ull;
     for (size_t i = 0; i < xml.n; i++)
