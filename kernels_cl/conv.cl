@@ -211,16 +211,16 @@ __kernel void fnrt_conv2d_im2col(__global const float *x, __global float *col, i
  * that have a neighbour channel on that side, so every read stays inside the buffer: the
  * first and last channel go through TAPS_ELEMENT. */
 
-/* acc[k] += sum over input channels i0 <= i < i1 and taps of w * act_in(x) for the
+/* acc[k] += sum over input channels i = i0, i0 + istep, ... < i1 and taps of w * act_in(x) for the
  * work-item's pixels.  roff: buffer offsets of the first 8 input rows (-1: zero padding;
  * further rows come from conv_row(r0, ...)); c0: input column of tap 0 of lane 0; in[v]:
  * lanes of tap column v inside the row (TAPS_EDGE).  ACT: act_in is not the identity. */
 INLINE void conv_taps(pxvec *acc, __global const float *x, __global const float *wb, int i0,
-                      int i1, size_t plane, const int *roff, int r0, int pad, int h,
+                      int i1, int istep, size_t plane, const int *roff, int r0, int pad, int h,
                       int x_rows, int w, int c0, const pxivec *in, float slope_in,
                       const int KH, const int KW, const int S, const int WAY, const int ACT)
 {
-    for (int i = i0; i < i1; i++) {
+    for (int i = i0; i < i1; i += istep) {
         __global const float *xi = x + i * plane;
         __global const float *wi = wb + (size_t)i * KH * KW * OB;
 #pragma unroll
@@ -312,23 +312,23 @@ INLINE void conv_core(__global const float *x, __global const float *wp,
     __global const float *wb = wp + (size_t)ob * ci * KH * KW * OB;
     size_t plane = (size_t)x_rows * w;
     int r0 = p * S, act = slope_in != 1.0f;
-#define CONV_TAPS(I0, I1, WAY, ACT)                                                            \
-    conv_taps(acc, x, wb, I0, I1, plane, roff, r0, pad, h, x_rows, w, c0, in, slope_in, KH, KW, \
-              S, WAY, ACT)
-    if (way == TAPS_INSIDE) {
+#define CONV_TAPS(I0, I1, STEP, WAY, ACT)                                                      \
+    conv_taps(acc, x, wb, I0, I1, STEP, plane, roff, r0, pad, h, x_rows, w, c0, in, slope_in,   \
+              KH, KW, S, WAY, ACT)
+    /* one call site per loop (each is compiled once): element-wise for every channel, or
+     * for the first and last one of an edge work-item */
+    if (way != TAPS_INSIDE)
+        CONV_TAPS(0, ci, way == TAPS_EDGE ? ci - 1 : 1, TAPS_ELEMENT, 1);
+    if (way == TAPS_EDGE) {
         if (act)
-            CONV_TAPS(0, ci, TAPS_INSIDE, 1);
+            CONV_TAPS(1, ci - 1, 1, TAPS_EDGE, 1);
         else
-            CONV_TAPS(0, ci, TAPS_INSIDE, 0);
-    } else if (way == TAPS_EDGE) {
-        CONV_TAPS(0, 1, TAPS_ELEMENT, 1);
+            CONV_TAPS(1, ci - 1, 1, TAPS_EDGE, 0);
+    } else if (way == TAPS_INSIDE) {
         if (act)
-            CONV_TAPS(1, ci - 1, TAPS_EDGE, 1);
+            CONV_TAPS(0, ci, 1, TAPS_INSIDE, 1);
         else
-            CONV_TAPS(1, ci - 1, TAPS_EDGE, 0);
-        CONV_TAPS(ci - 1, ci, TAPS_ELEMENT, 1);
-    } else {
-        CONV_TAPS(0, ci, TAPS_ELEMENT, 1);
+            CONV_TAPS(0, ci, 1, TAPS_INSIDE, 0);
     }
 #undef CONV_TAPS
 
