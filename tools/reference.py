@@ -7,7 +7,7 @@
 Written from the network description with torch.nn.functional only (not the published
 classes).  Weights are read with tools/safetensors_io.py (F32/F16/BF16) and everything is
 computed in float64.  The input PNG is read with PIL, converted to RGB, scaled by 1/255
-and must be 256x256.
+and must be 256x256 (model and image loading: tools/reference_common.py).
 
 Outputs (float32 .npy, shape (H, W, 3)):
   --normals   final unit normals (refiner output, L2-normalised per pixel)
@@ -63,81 +63,27 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fnr2r_layout as layout  # noqa: E402
-import safetensors_io  # noqa: E402
+from reference_common import (IMAGE_SIZE, RefError, TorchNet, load_fnrt_model,  # noqa: E402,F401
+                              load_image, save_dumps, save_npy)
 
-IMAGE_SIZE = 256
 
-
-class RefError(Exception):
-    pass
+def _widths(path, shapes, meta):
+    w = layout.infer_widths_fnrt(shapes)
+    if all(k in meta for k in ("coarse_d", "vgg_widths", "guide_width", "style_dim")):
+        mw = layout.widths_from_metadata(meta)
+        if mw != w:
+            raise RefError("%s: metadata widths (%s) disagree with tensor shapes (%s)"
+                           % (path, mw.describe(), w.describe()))
+    return w
 
 
 def load_model(path):
     """Reads an fnrt FNR2R file; returns (widths, bn_eps, dict name -> float64 tensor)."""
-    import torch
-    try:
-        st = safetensors_io.read(path)
-    except OSError as e:
-        raise RefError("cannot read %s: %s" % (path, e))
-    except safetensors_io.SafetensorsError as e:
-        raise RefError(str(e))
-    meta = st.metadata
-    if meta.get("format") != "fnrt":
-        raise RefError("%s: metadata format is %r, expected 'fnrt'" % (path, meta.get("format")))
-    if meta.get("architecture") != "fnr2r":
-        raise RefError("%s: architecture %r is not fnr2r" % (path, meta.get("architecture")))
-    if "data_sha256" in meta and meta["data_sha256"] != st.data_sha256():
-        raise RefError("%s: data_sha256 mismatch (file corrupt?)" % path)
-    shapes = {n: st.shape(n) for n in st.names}
-    try:
-        w = layout.infer_widths_fnrt(shapes)
-    except layout.LayoutError as e:
-        raise RefError("%s: %s" % (path, e))
-    if all(k in meta for k in ("coarse_d", "vgg_widths", "guide_width", "style_dim")):
-        try:
-            mw = layout.widths_from_metadata(meta)
-        except layout.LayoutError as e:
-            raise RefError("%s: %s" % (path, e))
-        if mw != w:
-            raise RefError("%s: metadata widths (%s) disagree with tensor shapes (%s)"
-                           % (path, mw.describe(), w.describe()))
-    problems = layout.check_shapes(shapes, layout.model_specs(w))
-    if problems:
-        raise RefError("%s: %s" % (path, "; ".join(problems)))
-    eps = float(meta.get("bn_eps", "1e-05"))
-    params = {n: torch.from_numpy(st.get(n).astype(np.float64)) for n in st.names}
-    return w, eps, params
+    return load_fnrt_model(path, "fnr2r", layout, _widths)
 
 
-def load_image(path):
-    from PIL import Image
-    try:
-        with Image.open(path) as im:
-            im.load()
-            size = im.size
-            rgb = np.asarray(im.convert("RGB"), dtype=np.float64) / 255.0
-    except OSError as e:
-        raise RefError("cannot read image %s: %s" % (path, e))
-    if size != (IMAGE_SIZE, IMAGE_SIZE):
-        raise RefError("%s: image is %dx%d, must be %dx%d"
-                       % (path, size[0], size[1], IMAGE_SIZE, IMAGE_SIZE))
-    return rgb.transpose(2, 0, 1).copy()  # (3, H, W)
-
-
-class Net:
+class Net(TorchNet):
     """FNR2R forward pass on a single image (batch of 1), float64."""
-
-    def __init__(self, widths, eps, params, dump=None):
-        import torch
-        import torch.nn.functional as F
-        self.torch, self.F = torch, F
-        self.w, self.eps, self.p = widths, eps, params
-        self.dumps = dump  # dict name -> tensor (1,C,H,W) or None
-
-    def _save(self, name, x):
-        if self.dumps is not None:
-            self.dumps[name] = x.detach()
-        return x
 
     # -- primitives ---------------------------------------------------------------
     def conv(self, name, x, stride=1, padding=0):
@@ -157,16 +103,9 @@ class Net:
     def leaky(self, x):
         return self.F.leaky_relu(x, 0.2)
 
-    def relu(self, x):
-        return self.F.relu(x)
-
     def double_conv(self, prefix, x):
         x = self.relu(self.bn(prefix + ".1", self.conv(prefix + ".0", x, padding=1)))
         return self.relu(self.bn(prefix + ".4", self.conv(prefix + ".3", x, padding=1)))
-
-    def l2_normalise(self, x):
-        n = self.torch.sqrt((x * x).sum(dim=1, keepdim=True))
-        return x / self.torch.clamp(n, min=1e-12)
 
     # -- coarse net ---------------------------------------------------------------
     def coarse(self, rgb):
@@ -288,10 +227,6 @@ def graph_name(name):
     return name
 
 
-def _save_npy(path, arr):
-    np.save(path, np.ascontiguousarray(arr, dtype=np.float32))
-
-
 def main(argv=None):
     ap = argparse.ArgumentParser(
         description="Float64 PyTorch reference of FNR2R on one 256x256 image.",
@@ -312,13 +247,11 @@ def main(argv=None):
         print("reference: %s" % e, file=sys.stderr)
         return 2
     try:
-        _save_npy(args.normals, normals)
+        save_npy(args.normals, normals)
         if args.exemplar:
-            _save_npy(args.exemplar, ex)
+            save_npy(args.exemplar, ex)
         if args.dump:
-            os.makedirs(args.dump, exist_ok=True)
-            for name, arr in dumps.items():
-                _save_npy(os.path.join(args.dump, graph_name(name) + ".npy"), arr)
+            save_dumps(args.dump, dumps, graph_name)
     except OSError as e:
         print("reference: %s" % e, file=sys.stderr)
         return 1

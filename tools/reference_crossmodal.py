@@ -21,6 +21,10 @@ Output: float32 (H, W, 3) unit normals, the last conv's output L2-normalised per
   layer1_2.1.1), conv_original_size0/1 (image mode), layer4_1x1, upN, layerN_1x1 and mergeN
   (image mode), conv_upN (N = 3..0), up_original, merge_original (image mode),
   conv_original_size2, conv_last, normals.
+Each name is the layer name of fnrt's graph (host/src/core/crossmodal.c: the same op
+boundaries, conv+BN+ReLU fused as one layer), so `fnrt diff -m MODEL [--mode M] --dump D`
+and `reference_crossmodal.py [--mode M] --dump D/torch` can be compared file by file (D/A
+and D/torch hold the same names; tests/test_diag.sh checks it).
 
 Exit status: 0 ok, 2 bad arguments / input / model, 1 other errors.
 """
@@ -33,77 +37,25 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import crossmodal_layout as layout  # noqa: E402
-import safetensors_io  # noqa: E402
+from reference_common import (IMAGE_SIZE, RefError, TorchNet, load_fnrt_model,  # noqa: E402,F401
+                              load_image, save_dumps, save_npy)
 
-IMAGE_SIZE = 256
 
-
-class RefError(Exception):
-    pass
+def _widths(path, shapes, meta):
+    w = layout.infer_widths(shapes)
+    if "resnet_widths" in meta and layout.widths_from_metadata(meta) != w:
+        raise RefError("%s: metadata widths disagree with the tensor shapes (%s)"
+                       % (path, w.describe()))
+    return w
 
 
 def load_model(path):
     """Reads an fnrt crossmodal file; returns (widths, bn_eps, dict name -> float64 tensor)."""
-    import torch
-    try:
-        st = safetensors_io.read(path)
-    except OSError as e:
-        raise RefError("cannot read %s: %s" % (path, e))
-    except safetensors_io.SafetensorsError as e:
-        raise RefError(str(e))
-    meta = st.metadata
-    if meta.get("format") != "fnrt":
-        raise RefError("%s: metadata format is %r, expected 'fnrt'" % (path, meta.get("format")))
-    if meta.get("architecture") != layout.ARCHITECTURE:
-        raise RefError("%s: architecture %r is not %s" % (path, meta.get("architecture"),
-                                                          layout.ARCHITECTURE))
-    if "data_sha256" in meta and meta["data_sha256"] != st.data_sha256():
-        raise RefError("%s: data_sha256 mismatch (file corrupt?)" % path)
-    shapes = {n: st.shape(n) for n in st.names}
-    try:
-        w = layout.infer_widths(shapes)
-        if "resnet_widths" in meta and layout.widths_from_metadata(meta) != w:
-            raise RefError("%s: metadata widths disagree with the tensor shapes (%s)"
-                           % (path, w.describe()))
-    except layout.LayoutError as e:
-        raise RefError("%s: %s" % (path, e))
-    problems = layout.check_shapes(shapes, layout.model_specs(w))
-    if problems:
-        raise RefError("%s: %s" % (path, "; ".join(problems)))
-    eps = float(meta.get("bn_eps", "1e-05"))
-    params = {n: torch.from_numpy(st.get(n).astype(np.float64)) for n in st.names}
-    return w, eps, params
+    return load_fnrt_model(path, layout.ARCHITECTURE, layout, _widths)
 
 
-def load_image(path):
-    from PIL import Image
-    try:
-        with Image.open(path) as im:
-            im.load()
-            size = im.size
-            rgb = np.asarray(im.convert("RGB"), dtype=np.float64) / 255.0
-    except OSError as e:
-        raise RefError("cannot read image %s: %s" % (path, e))
-    if size != (IMAGE_SIZE, IMAGE_SIZE):
-        raise RefError("%s: image is %dx%d, must be %dx%d"
-                       % (path, size[0], size[1], IMAGE_SIZE, IMAGE_SIZE))
-    return rgb.transpose(2, 0, 1).copy()  # (3, H, W)
-
-
-class Net:
+class Net(TorchNet):
     """Forward pass on one image (batch of 1), float64."""
-
-    def __init__(self, widths, eps, params, dump=None):
-        import torch
-        import torch.nn.functional as F
-        self.torch, self.F = torch, F
-        self.w, self.eps, self.p = widths, eps, params
-        self.dumps = dump
-
-    def _save(self, name, x):
-        if self.dumps is not None:
-            self.dumps[name] = x.detach()
-        return x
 
     # -- primitives -------------------------------------------------------------------
     def conv(self, name, x, stride=1, padding=0):
@@ -115,9 +67,6 @@ class Net:
         return self.F.batch_norm(x, p[name + ".running_mean"], p[name + ".running_var"],
                                  p[name + ".weight"], p[name + ".bias"], training=False,
                                  eps=self.eps)
-
-    def relu(self, x):
-        return self.F.relu(x)
 
     def up2(self, x):
         return self.F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=True)
@@ -171,10 +120,6 @@ class Net:
         x = self.relu(self.conv("conv_original_size2.0", x, 1, 1))
         x = self._save("conv_original_size2", x)
         return self._save("conv_last", self.conv("conv_last", x))
-
-    def l2_normalise(self, x):
-        n = self.torch.sqrt((x * x).sum(dim=1, keepdim=True))
-        return x / self.torch.clamp(n, min=1e-12)
 
     def forward(self, x, mode):
         """x: float64 (1,3,H,W) in [0,1].  Returns unit normals (1,3,H,W)."""
@@ -230,12 +175,9 @@ def main(argv=None):
         print("reference_crossmodal: %s" % e, file=sys.stderr)
         return 2
     try:
-        np.save(args.normals, np.ascontiguousarray(normals, dtype=np.float32))
+        save_npy(args.normals, normals)
         if args.dump:
-            os.makedirs(args.dump, exist_ok=True)
-            for name, arr in dumps.items():
-                np.save(os.path.join(args.dump, name + ".npy"),
-                        np.ascontiguousarray(arr, dtype=np.float32))
+            save_dumps(args.dump, dumps)
     except OSError as e:
         print("reference_crossmodal: %s" % e, file=sys.stderr)
         return 1
