@@ -25,26 +25,20 @@ Steps:
 Re-running gives byte-identical files (same numpy/torch/PIL versions).
 """
 
-import argparse
-import hashlib
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
 from collections import OrderedDict
 
 import numpy as np
 
-TOOLS = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(TOOLS)
-sys.path.insert(0, TOOLS)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import crossmodal_layout as layout  # noqa: E402
 import crossmodal_random  # noqa: E402
+import golden_common as gc  # noqa: E402
 
+PROG = "make-golden-crossmodal"
 SEED = 20250214
 WIDTHS = layout.TINY
-MIN_NORM = 1e-2
 
 MODEL_NAME = "crossmodal-tiny.safetensors"
 FACE_NAME = "face-256.png"
@@ -86,43 +80,9 @@ def normal_map(size=256):
     return n
 
 
-def _sha(path):
-    with open(path, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()
-
-
-def _run(cmd):
-    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    if r.returncode != 0:
-        sys.stderr.write(r.stdout)
-        raise SystemExit("make-golden-crossmodal: command failed (%d): %s"
-                         % (r.returncode, " ".join(cmd)))
-    return r.stdout
-
-
-def _report(label, pre):
-    """pre: (3,H,W) conv_last output before normalisation."""
-    norm = np.sqrt((pre.astype(np.float64) ** 2).sum(axis=0))
-    std = pre.reshape(3, -1).std(axis=1)
-    print("  %-9s min pre-normalisation norm %.4f (max %.4f, mean %.4f); per-channel std %s"
-          % (label, norm.min(), norm.max(), norm.mean(), np.array2string(std, precision=3)))
-    ok = True
-    if norm.min() <= MIN_NORM:
-        print("make-golden-crossmodal: %s minimum norm %.3g <= %g" % (label, norm.min(), MIN_NORM),
-              file=sys.stderr)
-        ok = False
-    if std.min() < 0.05:
-        print("make-golden-crossmodal: %s output nearly constant" % label, file=sys.stderr)
-        ok = False
-    return ok
-
-
 def main(argv=None):
-    ap = argparse.ArgumentParser(description="Regenerate the cross-modal golden test data.")
-    ap.add_argument("--out-dir", default=os.path.join(ROOT, "tests", "data"))
-    ap.add_argument("--keep-tmp", metavar="DIR",
-                    help="use DIR for the checkpoint and dumps and keep it")
-    ap.add_argument("--verbose", action="store_true", help="print per-layer RMS values")
+    ap = gc.arg_parser("Regenerate the cross-modal golden test data.",
+                       "use DIR for the checkpoint and dumps and keep it")
     args = ap.parse_args(argv)
 
     import torch
@@ -134,9 +94,7 @@ def main(argv=None):
         raise SystemExit("make-golden-crossmodal: %s is missing (tools/make-golden.py makes it)"
                          % face)
     os.makedirs(args.out_dir, exist_ok=True)
-    tmp = args.keep_tmp or tempfile.mkdtemp(prefix="fnrt-golden-xm-")
-    os.makedirs(tmp, exist_ok=True)
-    try:
+    with gc.work_dir(args.keep_tmp, "fnrt-golden-xm-") as tmp:
         # (a)
         pth = os.path.join(tmp, "model.pth")
         torch.save(published_state_dict(WIDTHS, SEED), pth)
@@ -144,8 +102,8 @@ def main(argv=None):
               % (WIDTHS.describe(), SEED, tmp))
         # (b)
         model = os.path.join(args.out_dir, MODEL_NAME)
-        sys.stdout.write(_run([sys.executable, os.path.join(TOOLS, "fnrt-convert.py"),
-                               "--crossmodal", pth, "-o", model, "--force"]))
+        sys.stdout.write(gc.run_tool(PROG, "fnrt-convert.py", "--crossmodal", pth, "-o", model,
+                                     "--force"))
         # (c)
         nmap = os.path.join(args.out_dir, NORMAL_MAP_NAME)
         v = np.clip(np.rint((normal_map() + 1.0) * 0.5 * 255.0), 0, 255).astype(np.uint8)
@@ -156,16 +114,14 @@ def main(argv=None):
         for mode, inp, name in (("image", face, IMAGE_GOLDEN), ("normal-ae", nmap, AE_GOLDEN)):
             out = os.path.join(args.out_dir, name)
             dump = os.path.join(tmp, "dump-" + mode)
-            _run([sys.executable, os.path.join(TOOLS, "reference_crossmodal.py"), "-m", model,
-                  "--mode", mode, "--input", inp, "--normals", out, "--dump", dump])
+            gc.run_tool(PROG, "reference_crossmodal.py", "-m", model, "--mode", mode,
+                        "--input", inp, "--normals", out, "--dump", dump)
             outs[mode] = np.load(out).astype(np.float64)
             # (e)
             if args.verbose:
-                for f in sorted(os.listdir(dump)):
-                    a = np.load(os.path.join(dump, f))
-                    print("  %-9s %-24s %-16s rms %.4f"
-                          % (mode, f[:-4], a.shape, np.sqrt((a ** 2).mean())))
-            ok = _report(mode, np.load(os.path.join(dump, "conv_last.npy"))) and ok
+                for layer, shape, rms in gc.dump_rms(dump):
+                    print("  %-9s %-24s %-16s rms %.4f" % (mode, layer, shape, rms))
+            ok = gc.report(PROG, mode, np.load(os.path.join(dump, "conv_last.npy"))) and ok
             if mode == "image":
                 merges = (("merge3", "up3"), ("merge2", "up2"), ("merge1", "up1"),
                           ("merge0", "up0"), ("merge_original", "up_original"))
@@ -179,14 +135,9 @@ def main(argv=None):
         e = np.degrees(np.arctan2(np.linalg.norm(np.cross(a, b), axis=-1), (a * b).sum(-1)))
         print("  image vs normal-ae outputs differ by %.1f deg on average (different paths)"
               % e.mean())
-        for path in (model, nmap, os.path.join(args.out_dir, IMAGE_GOLDEN),
-                     os.path.join(args.out_dir, AE_GOLDEN)):
-            print("  %-32s %9d bytes  sha256 %s" % (os.path.basename(path), os.path.getsize(path),
-                                                  _sha(path)))
+        gc.print_files((model, nmap, os.path.join(args.out_dir, IMAGE_GOLDEN),
+                        os.path.join(args.out_dir, AE_GOLDEN)), 32)
         return 0 if ok else 1
-    finally:
-        if not args.keep_tmp:
-            shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

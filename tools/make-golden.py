@@ -23,27 +23,22 @@ Steps:
 Re-running gives byte-identical files (same numpy/torch/PIL versions).
 """
 
-import argparse
-import hashlib
 import importlib.util
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
 from collections import OrderedDict
 
 import numpy as np
 
-TOOLS = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(TOOLS)
-sys.path.insert(0, TOOLS)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fnr2r_layout as layout  # noqa: E402
+import golden_common as gc  # noqa: E402
+from golden_common import TOOLS  # noqa: E402
 
+PROG = "make-golden"
 SEED = 20240917          # weights
 IMAGE_SEED = 7           # image noise
 WIDTHS = layout.TINY
-MIN_NORM = 1e-2
 
 MODEL_NAME = "fnr2r-tiny.safetensors"
 IMAGE_NAME = "face-256.png"
@@ -187,42 +182,9 @@ def face_image(size=256, seed=IMAGE_SEED):
 
 # ----------------------------------------------------------------------------- main
 
-def _sha(path):
-    with open(path, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()
-
-
-def _run(cmd):
-    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    if r.returncode != 0:
-        sys.stderr.write(r.stdout)
-        raise SystemExit("make-golden: command failed (%d): %s" % (r.returncode, " ".join(cmd)))
-    return r.stdout
-
-
-def _report(label, pre):
-    """pre: (3,H,W) tanh output before normalisation."""
-    norm = np.sqrt((pre.astype(np.float64) ** 2).sum(axis=0))
-    sat = float((np.abs(pre) > 0.99).mean())
-    print("  %-9s min pre-normalisation norm %.4f (max %.4f, mean %.4f); |tanh|>0.99: %.2f%%; "
-          "per-channel std %s" % (label, norm.min(), norm.max(), norm.mean(), 100.0 * sat,
-                                  np.array2string(pre.reshape(3, -1).std(axis=1), precision=3)))
-    ok = True
-    if norm.min() <= MIN_NORM:
-        print("make-golden: %s minimum norm %.3g <= %g" % (label, norm.min(), MIN_NORM), file=sys.stderr)
-        ok = False
-    if sat > 0.05 or pre.reshape(3, -1).std(axis=1).min() < 0.05:
-        print("make-golden: %s output saturated or nearly constant" % label, file=sys.stderr)
-        ok = False
-    return ok
-
-
 def main(argv=None):
-    ap = argparse.ArgumentParser(description="Regenerate the FNR2R golden test data.")
-    ap.add_argument("--out-dir", default=os.path.join(ROOT, "tests", "data"))
-    ap.add_argument("--keep-tmp", metavar="DIR",
-                    help="use DIR for the checkpoints and dumps and keep it")
-    ap.add_argument("--verbose", action="store_true", help="print per-layer RMS values")
+    ap = gc.arg_parser("Regenerate the FNR2R golden test data.",
+                       "use DIR for the checkpoints and dumps and keep it")
     ap.add_argument("--dtype", choices=("f32", "f16", "bf16"), default="f32",
                     help="stored weight type of the tiny model (default f32; the committed "
                          "golden data uses f32)")
@@ -233,12 +195,7 @@ def main(argv=None):
     torch.set_num_threads(2)
 
     os.makedirs(args.out_dir, exist_ok=True)
-    if args.keep_tmp:
-        tmp = args.keep_tmp
-        os.makedirs(tmp, exist_ok=True)
-    else:
-        tmp = tempfile.mkdtemp(prefix="fnrt-golden-")
-    try:
+    with gc.work_dir(args.keep_tmp, "fnrt-golden-") as tmp:
         # (a)
         coarse, refiner = published_state_dicts(WIDTHS, SEED)
         p1 = os.path.join(tmp, "p1_ckpt_tiny.pkl")
@@ -250,8 +207,8 @@ def main(argv=None):
 
         # (b)
         model = os.path.join(args.out_dir, MODEL_NAME)
-        sys.stdout.write(_run([sys.executable, os.path.join(TOOLS, "fnrt-convert.py"),
-                               "--coarse", p1, "--refiner", p2, "-o", model, "--force", "--dtype", args.dtype]))
+        sys.stdout.write(gc.run_tool(PROG, "fnrt-convert.py", "--coarse", p1, "--refiner", p2,
+                                     "-o", model, "--force", "--dtype", args.dtype))
 
         # (c)
         image = os.path.join(args.out_dir, IMAGE_NAME)
@@ -261,24 +218,19 @@ def main(argv=None):
         normals = os.path.join(args.out_dir, NORMALS_NAME)
         exemplar = os.path.join(args.out_dir, EXEMPLAR_NAME)
         dump = os.path.join(tmp, "dump")
-        _run([sys.executable, os.path.join(TOOLS, "reference.py"), "-m", model,
-              "--input", image, "--normals", normals, "--exemplar", exemplar, "--dump", dump])
+        gc.run_tool(PROG, "reference.py", "-m", model, "--input", image, "--normals", normals,
+                    "--exemplar", exemplar, "--dump", dump)
 
         # (e)
         if args.verbose:
-            for name in sorted(os.listdir(dump)):
-                a = np.load(os.path.join(dump, name))
-                print("  %-28s %-16s rms %.4f" % (name[:-4], a.shape, np.sqrt((a ** 2).mean())))
+            for name, shape, rms in gc.dump_rms(dump):
+                print("  %-28s %-16s rms %.4f" % (name, shape, rms))
         print("make-golden: output statistics")
-        ok = _report("exemplar", np.load(os.path.join(dump, "coarse.out.npy")))
-        ok = _report("normals", np.load(os.path.join(dump, "refiner.out.npy"))) and ok
-        for path in (model, image, normals, exemplar):
-            print("  %-28s %9d bytes  sha256 %s" % (os.path.basename(path), os.path.getsize(path),
-                                                  _sha(path)))
+        ok = gc.report(PROG, "exemplar", np.load(os.path.join(dump, "coarse.out.npy")), tanh=True)
+        ok = gc.report(PROG, "normals", np.load(os.path.join(dump, "refiner.out.npy")),
+                       tanh=True) and ok
+        gc.print_files((model, image, normals, exemplar), 28)
         return 0 if ok else 1
-    finally:
-        if not args.keep_tmp:
-            shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
