@@ -11,6 +11,7 @@
 
 #include "../common/fnrt-hls-layout.h"
 #include "../common/fnrt-hls-types.h"
+#include "fnrt-channel-buffer.h"
 
 namespace fnrt_hls {
 
@@ -23,11 +24,7 @@ void gray_core(hls::stream<vec<typename PR::act_t, P> > &in,
     for (int i = 0; i < n_pix; i++) {
 #pragma HLS PIPELINE II = 1
         const vec<T, P> x = in.read();
-        vec<T, P> y;
-        for (int l = 0; l < P; l++) {
-#pragma HLS UNROLL
-            y.v[l] = T(0);
-        }
+        vec<T, P> y = zero_beat<T, P>();
         y.v[0] = num<T>::from_float((num<T>::to_float(x.v[0]) + num<T>::to_float(x.v[1]) +
                                      num<T>::to_float(x.v[2])) /
                                     3.0f);
@@ -49,11 +46,7 @@ void l2norm_core(hls::stream<vec<typename PR::act_t, P> > &in,
         float n = std::sqrt(a * a + b * b + c * c);
         float inv = 1.0f / (n > eps ? n : eps);
         a *= inv, b *= inv, c *= inv;
-        vec<T, P> y;
-        for (int l = 0; l < P; l++) {
-#pragma HLS UNROLL
-            y.v[l] = T(0);
-        }
+        vec<T, P> y = zero_beat<T, P>();
         y.v[0] = num<T>::from_float(swizzle ? b : a);
         y.v[1] = num<T>::from_float(swizzle ? -a : b);
         y.v[2] = num<T>::from_float(c);
@@ -73,18 +66,8 @@ void concat_core(hls::stream<vec<T, P> > &a, hls::stream<vec<T, P> > &b,
     const int nga = fnrt_hls_ceil_div(ca, P), ngb = fnrt_hls_ceil_div(cb, P);
     const int cy = ca + (cb + stride_b - 1) / stride_b, ngy = fnrt_hls_ceil_div(cy, P);
     for (int i = 0; i < n_pix; i++) {
-        for (int g = 0; g < nga; g++) {
-#pragma HLS PIPELINE II = 1
-            const vec<T, P> x = a.read();
-            for (int l = 0; l < P; l++)
-                ba[g * P + l] = x.v[l];
-        }
-        for (int g = 0; g < ngb; g++) {
-#pragma HLS PIPELINE II = 1
-            const vec<T, P> x = b.read();
-            for (int l = 0; l < P; l++)
-                bb[g * P + l] = x.v[l];
-        }
+        read_pixel_channels<T, P>(a, ba, nga);
+        read_pixel_channels<T, P>(b, bb, ngb);
         for (int g = 0; g < ngy; g++) {
 #pragma HLS PIPELINE II = 1
             vec<T, P> y;

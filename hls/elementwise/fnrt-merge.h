@@ -14,6 +14,7 @@
 
 #include "../common/fnrt-hls-layout.h"
 #include "../common/fnrt-hls-types.h"
+#include "fnrt-channel-buffer.h"
 
 namespace fnrt_hls {
 
@@ -53,18 +54,8 @@ void maxmerge_core(hls::stream<vec<T, P> > &x, hls::stream<vec<T, P> > &skip,
 #pragma HLS ARRAY_PARTITION variable = bs cyclic factor = P
     const int ngx = fnrt_hls_ceil_div(c, P), ngs = fnrt_hls_ceil_div(c - k, P);
     for (int i = 0; i < n_pix; i++) {
-        for (int g = 0; g < ngx; g++) {
-#pragma HLS PIPELINE II = 1
-            const vec<T, P> v = x.read();
-            for (int l = 0; l < P; l++)
-                bx[g * P + l] = v.v[l];
-        }
-        for (int g = 0; g < ngs; g++) {
-#pragma HLS PIPELINE II = 1
-            const vec<T, P> v = skip.read();
-            for (int l = 0; l < P; l++)
-                bs[g * P + l] = v.v[l];
-        }
+        read_pixel_channels<T, P>(x, bx, ngx);
+        read_pixel_channels<T, P>(skip, bs, ngs);
         for (int g = 0; g < ngx; g++) {
 #pragma HLS PIPELINE II = 1
             vec<T, P> y;
