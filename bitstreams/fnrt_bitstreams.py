@@ -216,3 +216,174 @@ def parse_link_cfg(text):
 def load_json(path):
     with open(path) as f:
         return json.load(f)
+
+
+# ---- the OpenCL flow: kernels_cl/*.cl compiled by v++ for the OpenCL backend ----
+
+def _strip_c_comments(text):
+    """C source without comments, string and character literals kept intact."""
+    out, i, n = [], 0, len(text)
+    while i < n:
+        c = text[i]
+        if c in "\"'":
+            j = i + 1
+            while j < n and text[j] != c:
+                j += 2 if text[j] == "\\" else 1
+            out.append(text[i:j + 1])
+            i = j + 1
+        elif text.startswith("/*", i):
+            j = text.find("*/", i + 2)
+            i = n if j < 0 else j + 2
+            out.append(" ")
+        elif text.startswith("//", i):
+            j = text.find("\n", i)
+            i = n if j < 0 else j
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+def parse_cl_runtime(path):
+    """The OpenCL backend's tables, read from host/src/backend/opencl/opencl-program.c so that
+    the recipe cannot drift from them: {"files": [file, ...] (prog_files, in order),
+    "kernels": [(kernel, file), ...] (kernel_table, in order), "tunables": [(name, cpu, gpu),
+    ...] (tune_table; an FPGA is a CL_DEVICE_TYPE_ACCELERATOR and gets the gpu column)}."""
+    with open(path) as f:
+        text = _strip_c_comments(f.read())
+
+    def table(name):
+        m = re.search(r"\b%s\s*\[[^\]]*\]\s*=\s*\{(.*?)\n\};" % name, text, re.S)
+        if not m:
+            raise SystemExit("%s: no table %s" % (path, name))
+        return m.group(1)
+
+    prog_file = dict(re.findall(r"\[(FNRT_CL_PROG_\w+)\]\s*=\s*\"([\w.-]+)\"", table("prog_files")))
+    kernels = [(k, prog_file.get(p)) for k, p in
+               re.findall(r"\[FNRT_CL_K_\w+\]\s*=\s*\{\s*\"(\w+)\"\s*,\s*(FNRT_CL_PROG_\w+)\s*\}",
+                          table("kernel_table"))]
+    tunables = [(n, int(c), int(g)) for n, c, g in
+                re.findall(r"\[FNRT_CL_TUNE_\w+\]\s*=\s*\{\s*\"(\w+)\"\s*,\s*(-?\d+)\s*,\s*(-?\d+)\s*\}",
+                           table("tune_table"))]
+    if not prog_file or not kernels or not tunables:
+        raise SystemExit("%s: cannot read prog_files / kernel_table / tune_table" % path)
+    for k, f in kernels:
+        if f is None:
+            raise SystemExit("%s: kernel %s maps to no prog_files entry" % (path, k))
+    return {"files": list(prog_file.values()), "kernels": kernels, "tunables": tunables}
+
+
+def parse_cl_kernels(cl_dir):
+    """{kernel: {"file": basename, "args": [(name, kind)]}} of every __kernel in cl_dir/*.cl,
+    object-like macros (CONV_ARGS ...) expanded; kind is global / constant / local (pointers
+    in those address spaces) or scalar.  A kernel defined twice raises SystemExit."""
+    kernels = {}
+    for path in sorted(glob.glob(os.path.join(cl_dir, "*.cl"))):
+        with open(path) as f:
+            text = _strip_comments(f.read())
+        macros = _macros(text)
+        for m in re.finditer(r"\b(?:__)?kernel\s+void\s+(\w+)\s*\(([^)]*)\)", text):
+            name, params = m.group(1), m.group(2)
+            for _ in range(4):
+                for k, v in macros.items():
+                    params = re.sub(r"\b%s\b" % k, v, params)
+            args = []
+            for p in params.split(","):
+                p = " ".join(p.split())
+                if not p or p == "void":
+                    continue
+                aname = re.findall(r"(\w+)\s*$", p)[0]
+                if "*" not in p:
+                    kind = "scalar"
+                elif re.search(r"\b(?:__)?local\b", p):
+                    kind = "local"
+                elif re.search(r"\b(?:__)?constant\b", p):
+                    kind = "constant"
+                else:
+                    kind = "global"
+                args.append((aname, kind))
+            if name in kernels:
+                raise SystemExit("kernel %s defined in %s and %s" % (
+                    name, kernels[name]["file"], os.path.basename(path)))
+            kernels[name] = {"file": os.path.basename(path), "args": args}
+    return kernels
+
+
+def cl_tunables_read(cl_dir):
+    """The -D tunables the kernels read (#ifndef FNRT_* in kernels_cl/*.cl): {name: [files]}."""
+    out = {}
+    for path in sorted(glob.glob(os.path.join(cl_dir, "*.cl"))):
+        with open(path) as f:
+            for name in re.findall(r"^\s*#\s*ifndef\s+(FNRT_\w+)", f.read(), re.M):
+                out.setdefault(name, []).append(os.path.basename(path))
+    return out
+
+
+def cl_memory_bank(design):
+    """The bank set every __global argument connects to: all of the card's banks, the same
+    for every port, because an OpenCL buffer lives in one bank and the runtime passes the
+    same buffer to several kernels (design.json "opencl": {"bank": ...} overrides)."""
+    mem = design["memory"]
+    return design.get("opencl", {}).get("bank", "%s[0:%d]" % (mem["kind"], mem["banks"] - 1))
+
+
+def generate_cl(design, runtime, cl_kernels):
+    """(opencl-compile.cfg, opencl-link.cfg) text of a platform for the OpenCL flow: one CU
+    per kernel of the runtime's kernel table, sp= for every __global argument."""
+    plat = design["platform"]
+    head = ("# Generated by bitstreams/gen-config.py from design.json (platform, clock, memory)\n"
+            "# and host/src/backend/opencl/opencl-program.c (kernel table) with the arguments of\n"
+            "# kernels_cl/*.cl; run `python3 bitstreams/gen-config.py` after changing them.\n"
+            "# The OpenCL flow (make FLOW=opencl): kernels for -b opencl, not for -b xrt.\n")
+    clock = int(design.get("opencl", {}).get("clock_mhz", design["clock_mhz"]))
+    bank = cl_memory_bank(design)
+    nk, sp = [], []
+    for k, _ in runtime["kernels"]:
+        if k not in cl_kernels:
+            raise SystemExit("the runtime's kernel table names %s, which no kernels_cl/*.cl "
+                             "defines" % k)
+        nk.append("nk=%s:1" % k)
+        for a, kind in cl_kernels[k]["args"]:
+            if kind in ("global", "constant"):
+                sp.append("sp=%s_1.%s:%s" % (k, a, bank))
+    compile_cfg = head + "platform=%s\nkernel_frequency=%d\nsave-temps=1\n" % (plat, clock)
+    link = head + "platform=%s\nkernel_frequency=%d\n\n[connectivity]\n" % (plat, clock)
+    link += "\n".join(nk) + "\n\n# memory: every buffer argument reaches the same banks (an OpenCL\n"
+    link += "# buffer lives in one bank and is passed to several kernels)\n"
+    link += "\n".join(sp) + "\n"
+    return compile_cfg, link
+
+
+def generate_cl_mk(runtime):
+    """opencl.mk: the kernels, their source files and the default tunables (the accelerator
+    column of the tuning table, what the runtime passes an FPGA device)."""
+    head = ("# Generated by bitstreams/gen-config.py from host/src/backend/opencl/opencl-program.c\n"
+            "# (kernel_table, prog_files, tune_table's GPU/accelerator column); do not edit.\n")
+    lines = ["CL_KERNELS := %s" % " ".join(k for k, _ in runtime["kernels"]),
+             "CL_FILES := %s" % " ".join(runtime["files"])]
+    lines += ["CL_SRC_%s := %s" % (k, f) for k, f in runtime["kernels"]]
+    lines.append("CL_TUNE ?= %s" % " ".join("%s=%d" % (n, g) for n, _, g in runtime["tunables"]))
+    return head + "\n".join(lines) + "\n"
+
+
+def parse_cl_tune(text, runtime):
+    """{name: int} of a CL_TUNE string ("FNRT_CONV_OB=8 ..."): exactly the runtime's names."""
+    tune = {}
+    for item in text.split():
+        name, eq, val = item.partition("=")
+        if not eq or not re.match(r"^-?\d+$", val):
+            raise SystemExit("CL_TUNE: '%s' is not NAME=INTEGER" % item)
+        tune[name] = int(val)
+    want = [n for n, _, _ in runtime["tunables"]]
+    if sorted(tune) != sorted(want):
+        raise SystemExit("CL_TUNE sets %s, the runtime's tunables are %s" % (
+            " ".join(sorted(tune)) or "nothing", " ".join(want)))
+    return tune
+
+
+def file_sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()

@@ -17,6 +17,25 @@ before it uses the xclbin:
 The xclbin may be absent (--allow-missing-xclbin, used by the tests): its hash and uuid are
 then null, and the runtime refuses the sidecar (it cannot vouch for any xclbin).
 
+With --flow opencl (make FLOW=opencl) the sidecar of an xclbin of the kernels_cl kernels:
+
+  {"format": "fnrt-xclbin/1", "flow": "opencl", "xclbin", "xclbin_sha256", "xclbin_uuid",
+   "platform", "target",
+   "tunables": {FNRT_CONV_OB: 8, ...},    the -D values every kernel was compiled with
+   "build_options": "-D FNRT_CONV_OB=8 ...",
+   "kernels": [{"name", "source": "conv.cl", "cus": [...], "args": [[name, kind], ...]}],
+   "sources": {"conv.cl": sha256, ...},   every kernels_cl file the runtime compiles
+   "memory": [[cu, port, bank]]}
+
+  python3 make-sidecar.py --flow opencl --design D/design.json --link B/opencl-link.cfg \
+      --kernels-cl ../kernels_cl --runtime ../host/src/backend/opencl/opencl-program.c \
+      --tune "FNRT_CONV_OB=8 ..." --target hw --xclbin B/fnrt-cl.xclbin -o B/fnrt-cl.xclbin.json
+The OpenCL backend (host/src/backend/opencl/opencl-program.c) refuses an xclbin without it,
+one whose sha256/uuid differ, an HLS-flow one ("use -b xrt"), tunables other than its table's
+names or out of range or contradicted by $FNRT_OPENCL_TUNE (it adopts the sidecar's values
+otherwise), a kernel of its table not listed from the same file, and kernels_cl sources whose
+sha256 differs from its own.  The HLS flow's sidecars carry "flow": "hls".
+
 The runtime (host/src/backend/xrt/xrt-sidecar.c) checks at load: format, xclbin_sha256
 against the file, xclbin_uuid against its header, the card of "platform" against the
 xclbin's platform VBNV, precision against hls.FNRT_HLS_PREC, layout (blocked, lanes =
@@ -36,20 +55,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fnrt_bitstreams as fb  # noqa: E402
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--design", required=True)
-    ap.add_argument("--link", required=True)
-    ap.add_argument("--hls", required=True)
-    ap.add_argument("--target", required=True, choices=["sw_emu", "hw_emu", "hw"])
-    ap.add_argument("--xclbin", required=True)
-    ap.add_argument("--allow-missing-xclbin", action="store_true")
-    ap.add_argument("-o", "--output", required=True)
-    a = ap.parse_args()
-    design = fb.load_json(a.design)
-    with open(a.link) as f:
-        link = fb.parse_link_cfg(f.read())
-    tops = fb.parse_tops(a.hls)
+def xclbin_id(a):
+    """(sha256, uuid) of the xclbin, (None, None) when absent and allowed to be."""
     digest = None
     uuid = None
     if os.path.exists(a.xclbin):
@@ -65,6 +72,66 @@ def main():
         uuid = head[AXLF_UUID_OFFSET:AXLF_UUID_OFFSET + 16].hex()
     elif not a.allow_missing_xclbin:
         sys.exit("make-sidecar: %s does not exist" % a.xclbin)
+    return digest, uuid
+
+
+def opencl_sidecar(a, design, link):
+    runtime = fb.parse_cl_runtime(a.runtime)
+    cl = fb.parse_cl_kernels(a.kernels_cl)
+    tune = fb.parse_cl_tune(a.tune, runtime)
+    kernels = []
+    for k, cus in sorted(link["nk"].items()):
+        if k not in cl:
+            sys.exit("make-sidecar: link config names kernel %s that no kernels_cl/*.cl defines" % k)
+        kernels.append({"name": k, "source": cl[k]["file"], "cus": cus,
+                        "args": [list(x) for x in cl[k]["args"]]})
+    missing = [k for k, _ in runtime["kernels"] if k not in link["nk"]]
+    if missing:
+        sys.exit("make-sidecar: link config lacks kernels the runtime launches: %s" % " ".join(missing))
+    digest, uuid = xclbin_id(a)
+    return {
+        "format": "fnrt-xclbin/1",
+        "flow": "opencl",
+        "xclbin": os.path.basename(a.xclbin),
+        "xclbin_sha256": digest,
+        "xclbin_uuid": uuid,
+        "platform": design["platform"],
+        "target": a.target,
+        "clock_mhz": design["clock_mhz"],
+        "tunables": tune,
+        "build_options": " ".join("-D %s=%d" % (n, tune[n]) for n, _, _ in runtime["tunables"]),
+        "kernels": kernels,
+        "sources": {f: fb.file_sha256(os.path.join(a.kernels_cl, f)) for f in runtime["files"]},
+        "memory": [[cu, port, bank] for cu, port, bank in link["sp"]],
+    }
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--flow", choices=["hls", "opencl"], default="hls")
+    ap.add_argument("--design", required=True)
+    ap.add_argument("--link", required=True)
+    ap.add_argument("--hls", help="hls/ (flow hls)")
+    ap.add_argument("--kernels-cl", help="kernels_cl/ (flow opencl)")
+    ap.add_argument("--runtime", help="host/src/backend/opencl/opencl-program.c (flow opencl)")
+    ap.add_argument("--tune", help="the CL_TUNE the kernels were compiled with (flow opencl)")
+    ap.add_argument("--target", required=True, choices=["sw_emu", "hw_emu", "hw"])
+    ap.add_argument("--xclbin", required=True)
+    ap.add_argument("--allow-missing-xclbin", action="store_true")
+    ap.add_argument("-o", "--output", required=True)
+    a = ap.parse_args()
+    design = fb.load_json(a.design)
+    with open(a.link) as f:
+        link = fb.parse_link_cfg(f.read())
+    if a.flow == "opencl":
+        if not (a.kernels_cl and a.runtime and a.tune is not None):
+            ap.error("--flow opencl needs --kernels-cl, --runtime and --tune")
+        write(a.output, opencl_sidecar(a, design, link))
+        return 0
+    if not a.hls:
+        ap.error("--flow hls needs --hls")
+    tops = fb.parse_tops(a.hls)
+    digest, uuid = xclbin_id(a)
     kernels = []
     for k, cus in sorted(link["nk"].items()):
         if k not in tops:
@@ -73,6 +140,7 @@ def main():
                         "source": tops[k]["file"]})
     side = {
         "format": "fnrt-xclbin/1",
+        "flow": "hls",
         "xclbin": os.path.basename(a.xclbin),
         "xclbin_sha256": digest,
         "xclbin_uuid": uuid,
@@ -90,12 +158,16 @@ def main():
         "mapping": design.get("mapping", "pooled"),
         "predicted": design.get("predicted", {}),
     }
-    tmp = a.output + ".tmp"
+    write(a.output, side)
+    return 0
+
+
+def write(path, side):
+    tmp = path + ".tmp"
     with open(tmp, "w") as f:
         json.dump(side, f, indent=1, sort_keys=True)
         f.write("\n")
-    os.replace(tmp, a.output)
-    return 0
+    os.replace(tmp, path)
 
 
 if __name__ == "__main__":

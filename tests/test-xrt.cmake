@@ -18,9 +18,26 @@ else()
   set_tests_properties(test_xrt PROPERTIES LABELS "unit;xrt" SKIP_RETURN_CODE 77)
 endif()
 
-# The OpenCL backend's Xilinx flow (xclbin as program binary): selection and errors on PoCL.
+# The OpenCL backend's Xilinx flow (xclbin of the kernels_cl kernels as program binary): the
+# sidecar's refusals (missing, HLS flow, tunables, kernels, sources, stale) with sidecars from
+# bitstreams/make-sidecar.py, then the platform refusal on PoCL; with XRT also the XRT
+# backend's refusal of an OpenCL-flow sidecar.  Skipped (77) without python.
 fnrt_check_test(test_xrt_opencl SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_xrt_opencl.c
   LABELS unit pocl xrt TIMEOUT 300)
+set_tests_properties(test_xrt_opencl PROPERTIES SKIP_RETURN_CODE 77)
+if(FNRT_HAVE_XRT)
+  add_dependencies(test_xrt_opencl fnrt-mkxclbin)
+  set_property(TEST test_xrt_opencl APPEND PROPERTY ENVIRONMENT
+    "FNRT_MKXCLBIN=$<TARGET_FILE:fnrt-mkxclbin>")
+endif()
+
+# The OpenCL flow's v++ recipe (make FLOW=opencl) against the runtime's kernel and tuning
+# tables and kernels_cl (bitstreams/check-configs.py --flow opencl), and that check failing on
+# broken copies of its inputs (tests/test_xrt_opencl_recipe.sh).  Needs make and python; clang
+# (optional) compiles every kernels_cl file with the recipe's -D options.
+fnrt_script_test(xrt_opencl_recipe
+  COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/test_xrt_opencl_recipe.sh LABELS xrt TIMEOUT 300)
+set_tests_properties(xrt_opencl_recipe PROPERTIES SKIP_RETURN_CODE 77)
 
 # The XRT backend end to end on a C-simulated card (tests/test_xrt_csim.cpp): the test defines
 # the XRT C API functions the backend calls and runs the HLS kernels (compiled in with the
