@@ -19,6 +19,8 @@ static fnrt_status cl_create(const char *device, void **out)
     const char *selector = device;
     st = fnrt_cl_xclbin_parse(ctx, device, &selector, sel_buf, sizeof sel_buf);
     if (st == FNRT_OK)
+        st = fnrt_cl_xclbin_sidecar(ctx); /* Xilinx flow: before any OpenCL call */
+    if (st == FNRT_OK)
         st = fnrt_cl_select_device(ctx, selector);
     if (st == FNRT_OK)
         st = fnrt_cl_xclbin_check(ctx); /* Xilinx flow: refuses other platforms */

@@ -105,6 +105,11 @@ typedef struct fnrt_cl_ctx {
     /* Xilinx OpenCL flow: programs come from this xclbin (clCreateProgramWithBinary)
      * instead of the kernel sources; "" = sources (opencl-program.c). */
     char xclbin[1024];
+    /* Its sidecar's tunables (fnrt_cl_xclbin_sidecar; xclbin_tune_set once read), adopted by
+     * fnrt_cl_tune_init instead of the table, and its platform. */
+    int xclbin_tune[FNRT_CL_TUNE_COUNT];
+    int xclbin_tune_set;
+    char xclbin_platform[128];
     /* Set when finish_timeout gave up (opencl-timeout.c): the device may still be running
      * work of this context, so nothing may wait on it or release its objects any more. */
     int dead;
@@ -147,7 +152,8 @@ struct fnrt_event {
 fnrt_status fnrt_cl_select_device(fnrt_cl_ctx *ctx, const char *selector);
 
 /* opencl-program.c */
-/* Tunables from the table (by device type) and $FNRT_OPENCL_TUNE, validated; sets
+/* Tunables from the table (by device type) and $FNRT_OPENCL_TUNE, or with an xclbin its
+ * sidecar's (refused when a local size exceeds the device's maximum), validated; sets
  * build_options.  Needs type and max_wg_size. */
 fnrt_status fnrt_cl_tune_init(fnrt_cl_ctx *ctx);
 /* Sets cache_dir (created if needed), "" when no usable folder. */
@@ -158,10 +164,18 @@ const char *fnrt_cl_kernel_name(fnrt_cl_kern k);
 void fnrt_cl_programs_release(fnrt_cl_ctx *ctx);
 /* Xilinx flow: a device string "path/to/x.xclbin[:SEL]" names an xclbin (SEL, the usual
  * selector, is returned in *selector, NULL if absent); without one, $FNRT_XCLBIN.  Stores
- * the path in ctx->xclbin.  After device selection fnrt_cl_xclbin_check refuses a
- * non-Xilinx platform or an unreadable file (no-op without an xclbin). */
+ * the path in ctx->xclbin.  Then, before any OpenCL call (so that it is testable without the
+ * Xilinx platform), fnrt_cl_xclbin_sidecar reads <xclbin>.json (io/xclbin-sidecar.h) and
+ * refuses: a missing sidecar or one that does not match the file; an HLS-flow sidecar
+ * (FNRT_ERR_UNSUPPORTED, "use -b xrt"); tunables missing, unknown, out of range or
+ * contradicted by $FNRT_OPENCL_TUNE; a kernel of the kernel table that the sidecar does not
+ * list from the same kernels_cl file; a kernels_cl source whose sha256 differs from this
+ * runtime's.  On success it stores the tunables, which fnrt_cl_tune_init adopts.  After
+ * device selection fnrt_cl_xclbin_check refuses a non-Xilinx platform or an unreadable
+ * file.  All three are no-ops without an xclbin. */
 fnrt_status fnrt_cl_xclbin_parse(fnrt_cl_ctx *ctx, const char *device, const char **selector,
                                  char *sel_buf, size_t n_sel_buf);
+fnrt_status fnrt_cl_xclbin_sidecar(fnrt_cl_ctx *ctx);
 fnrt_status fnrt_cl_xclbin_check(fnrt_cl_ctx *ctx);
 
 /* opencl-backend.c: device allocation with the size checks (max alloc, global memory). */

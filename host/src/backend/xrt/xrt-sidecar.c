@@ -2,11 +2,12 @@
 #ifdef FNRT_HAVE_XRT
 #include "backend/xrt/xrt-sidecar.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <jansson.h>
+
+#include "io/xclbin-sidecar.h"
 
 #define MISMATCH(...) fnrt_error(FNRT_ERR_FORMAT, __VA_ARGS__)
 
@@ -32,12 +33,6 @@ static int hls_int(json_t *hls, const char *key, int def, int *out)
     return 1;
 }
 
-static const char *str_of(json_t *o, const char *key)
-{
-    json_t *v = json_object_get(o, key);
-    return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
 static int port_aq(const char *kind)
 {
     if (strcmp(kind, "axis") == 0)
@@ -58,7 +53,7 @@ static fnrt_status check_kernels(const char *sp, const char *xp, json_t *kernels
     for (int i = 0; i < x->n_kernels; i++) {
         int found = 0;
         for (size_t j = 0; j < json_array_size(kernels) && !found; j++) {
-            const char *n = str_of(json_array_get(kernels, j), "name");
+            const char *n = fnrt_sidecar_str(json_array_get(kernels, j), "name");
             found = n && strcmp(n, x->kernels[i].name) == 0;
         }
         if (!found)
@@ -67,7 +62,7 @@ static fnrt_status check_kernels(const char *sp, const char *xp, json_t *kernels
     }
     for (size_t j = 0; j < json_array_size(kernels); j++) {
         json_t *k = json_array_get(kernels, j);
-        const char *name = str_of(k, "name");
+        const char *name = fnrt_sidecar_str(k, "name");
         json_t *cus = json_object_get(k, "cus"), *ports = json_object_get(k, "ports");
         if (!name || !json_is_array(cus) || !json_is_object(ports))
             return MISMATCH("XRT backend: sidecar %s: kernel entry %zu lacks name, cus or ports",
@@ -121,61 +116,28 @@ fnrt_status fnrt_xrt_sidecar_load(const char *xclbin_path, const fnrt_xclbin *x,
                                   fnrt_xrt_sidecar *out)
 {
     fnrt_status st = FNRT_OK;
-    json_t *root = NULL;
+    fnrt_sidecar side;
     memset(out, 0, sizeof *out);
     const char *xp = xclbin_path;
-    char *sp = out->path;
-    if (snprintf(out->path, sizeof out->path, "%s.json", xclbin_path) >= (int)sizeof out->path)
-        return fnrt_error(FNRT_ERR_INVALID_ARG, "XRT backend: xclbin path too long");
-    FILE *f = fopen(sp, "rb");
-    if (!f)
-        return fnrt_error(FNRT_ERR_IO, "XRT backend: xclbin %s has no sidecar %s (%s): without "
-                          "it the kernels' precision and lane count are unknown; write it with "
-                          "bitstreams/make-sidecar.py", xp, sp, strerror(errno));
-    json_error_t je;
-    root = json_loadf(f, JSON_REJECT_DUPLICATES, &je);
-    fclose(f);
-    if (!root || !json_is_object(root)) {
-        st = fnrt_error(FNRT_ERR_FORMAT, "XRT backend: sidecar %s is not a JSON object (%s, "
-                        "line %d)", sp, root ? "not an object" : je.text, root ? 0 : je.line);
+    /* format, xclbin_sha256, xclbin_uuid, flow, platform (io/xclbin-sidecar.c) */
+    st = fnrt_sidecar_open("XRT backend", xclbin_path, x->sha256, x->uuid,
+                           "without it the kernels' precision and lane count are unknown; "
+                           "write it with bitstreams/make-sidecar.py", &side);
+    snprintf(out->path, sizeof out->path, "%s", side.path);
+    if (st != FNRT_OK)
+        return st;
+    json_t *root = side.root;
+    const char *sp = out->path;
+    if (side.flow != FNRT_XCLBIN_FLOW_HLS) {
+        st = fnrt_error(FNRT_ERR_UNSUPPORTED, "XRT backend: sidecar %s says flow \"%s\": this "
+                        "xclbin holds the kernels_cl OpenCL kernels (float CHW buffers, built "
+                        "with `make FLOW=opencl`), not the HLS kernels this backend packs data "
+                        "for: use -b opencl", sp, fnrt_xclbin_flow_str(side.flow));
         goto done;
     }
-    const char *fmt = str_of(root, "format");
-    if (!fmt || strcmp(fmt, "fnrt-xclbin/1") != 0) {
-        st = MISMATCH("XRT backend: sidecar %s: format %s, expected fnrt-xclbin/1", sp,
-                      fmt ? fmt : "(none)");
-        goto done;
-    }
-    const char *sha = str_of(root, "xclbin_sha256");
-    if (!sha) {
-        st = MISMATCH("XRT backend: sidecar %s has no xclbin_sha256: it cannot vouch for xclbin "
-                      "%s", sp, xp);
-        goto done;
-    }
-    if (strcmp(sha, x->sha256) != 0) {
-        st = MISMATCH("XRT backend: sidecar %s does not match xclbin %s: xclbin_sha256 %s, the "
-                      "file's sha256 is %s (rebuilt xclbin, stale sidecar?)", sp, xp, sha,
-                      x->sha256);
-        goto done;
-    }
-    const char *uuid = str_of(root, "xclbin_uuid");
-    if (uuid) {
-        char hex[33];
-        for (int i = 0; i < 16; i++)
-            snprintf(hex + 2 * i, 3, "%02x", x->uuid[i]);
-        if (strcmp(uuid, hex) != 0) {
-            st = MISMATCH("XRT backend: sidecar %s does not match xclbin %s: xclbin_uuid %s, the "
-                          "xclbin's is %s", sp, xp, uuid, hex);
-            goto done;
-        }
-    }
-    const char *plat = str_of(root, "platform"), *target = str_of(root, "target");
-    if (!plat || !*plat) {
-        st = MISMATCH("XRT backend: sidecar %s has no platform", sp);
-        goto done;
-    }
-    snprintf(out->platform, sizeof out->platform, "%s", plat);
-    snprintf(out->target, sizeof out->target, "%s", target ? target : "?");
+    snprintf(out->platform, sizeof out->platform, "%s", side.platform);
+    snprintf(out->target, sizeof out->target, "%s", side.target);
+    const char *plat = side.platform;
     if (x->vbnv[0]) {
         char a[128], b[128];
         board_of(plat, a, sizeof a);
@@ -218,14 +180,15 @@ fnrt_status fnrt_xrt_sidecar_load(const char *xclbin_path, const fnrt_xclbin *x,
         goto done;
     }
     d->prec = (fnrt_xrt_prec)prec;
-    const char *pstr = str_of(root, "precision");
+    const char *pstr = fnrt_sidecar_str(root, "precision");
     if (!pstr || strcmp(pstr, fnrt_xrt_prec_str(d->prec)) != 0) {
         st = MISMATCH("XRT backend: sidecar %s: precision %s disagrees with FNRT_HLS_PREC %d (%s)",
                       sp, pstr ? pstr : "(none)", prec, fnrt_xrt_prec_str(d->prec));
         goto done;
     }
     json_t *lay = json_object_get(root, "layout");
-    const char *acts = str_of(lay, "activations"), *wts = str_of(lay, "weights");
+    const char *acts = fnrt_sidecar_str(lay, "activations");
+    const char *wts = fnrt_sidecar_str(lay, "weights");
     json_t *lanes = json_object_get(lay, "lanes");
     if (!acts || strcmp(acts, "blocked") != 0 || !wts || strcmp(wts, "packed-steps") != 0 ||
         !json_is_integer(lanes) || json_integer_value(lanes) != d->p) {
@@ -236,7 +199,7 @@ fnrt_status fnrt_xrt_sidecar_load(const char *xclbin_path, const fnrt_xclbin *x,
     }
     st = check_kernels(sp, xp, json_object_get(root, "kernels"), x);
 done:
-    json_decref(root);
+    fnrt_sidecar_close(&side);
     return st;
 }
 #else

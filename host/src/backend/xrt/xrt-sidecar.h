@@ -3,7 +3,10 @@
  *
  * Checked, each mismatch an error naming the field and both values: "format"; "xclbin_sha256"
  * equals the sha256 of the xclbin file (required: a sidecar that cannot vouch for its xclbin
- * is refused); "xclbin_uuid" (optional, hex) equals the xclbin header's uuid; "platform"
+ * is refused); "xclbin_uuid" (optional, hex) equals the xclbin header's uuid (these three and
+ * the missing-sidecar refusal are shared with the OpenCL backend: io/xclbin-sidecar.c);
+ * "flow" is "hls" or absent (an "opencl" sidecar, `make FLOW=opencl`, holds the kernels_cl
+ * kernels: FNRT_ERR_UNSUPPORTED, "use -b opencl"); "platform"
  * names the same card as the xclbin's platform VBNV (the first two '_'-separated words,
  * e.g. "xilinx_u250", since v++ writes the shell's VBNV there, not the .xpfm name);
  * "precision" agrees with hls.FNRT_HLS_PREC; "hls" gives FNRT_HLS_PREC and FNRT_HLS_P (the
