@@ -6,12 +6,15 @@
  * A work-item takes OB output channels x PW output columns of one row that share the same
  * column phase (q = q0 + s*m), so they use the same taps and read PW consecutive input
  * columns per tap: one vector load, OB vector FMAs with broadcast weights (as conv.cl).
- * Weights are re-packed on the device (fnrt_deconv2d_pack) from PyTorch's (Ci,Co,kh,kw)
- * into wp[ceil(Co/OB)][Ci][kh][kw][OB].  fnrt_deconv2d_k4s2 has compile-time kernel size
- * and stride; fnrt_deconv2d takes them at run time.
+ * Weights are re-packed on the device (fnrt_deconv2d_pack_phases) from PyTorch's
+ * (Ci,Co,kh,kw) into one block per stride phase, wp[ph][ceil(Co/OB)][Ci][nt][nt][OB], so a
+ * work-item reads only its phase's taps, contiguously.  fnrt_deconv2d_k4s2 has compile-time
+ * kernel size and stride; fnrt_deconv2d takes them at run time.  Borders are handled as in
+ * conv.cl: per work-item one of three tap loops (no checks inside; masked vector loads near
+ * a row end; element-wise otherwise).
  * Narrow outputs (phase width < PW) go another way: per phase, fnrt_deconv2d_im2col gathers
  * the taps of the phase's output sub-grid and conv.cl's fnrt_conv2d_k1s1 runs as a GEMM with
- * per-phase packed weights (fnrt_deconv2d_pack_phases), writing the strided sub-grid.
+ * the same per-phase packed weights, writing the strided sub-grid.
  * Compiles on its own with any OpenCL C 1.2 compiler; tunables come in as -D defines.
  */
 #ifndef FNRT_CONV_OB
@@ -23,18 +26,26 @@
 
 #if FNRT_CONV_PW == 16
 typedef float16 pxvec;
+typedef int16 pxivec; /* lane masks */
+#define PX_LANES (int16)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
 #define PX_LOAD vload16
 #define PX_STORE vstore16
 #elif FNRT_CONV_PW == 8
 typedef float8 pxvec;
+typedef int8 pxivec; /* lane masks */
+#define PX_LANES (int8)(0, 1, 2, 3, 4, 5, 6, 7)
 #define PX_LOAD vload8
 #define PX_STORE vstore8
 #elif FNRT_CONV_PW == 4
 typedef float4 pxvec;
+typedef int4 pxivec; /* lane masks */
+#define PX_LANES (int4)(0, 1, 2, 3)
 #define PX_LOAD vload4
 #define PX_STORE vstore4
 #elif FNRT_CONV_PW == 2
 typedef float2 pxvec;
+typedef int2 pxivec; /* lane masks */
+#define PX_LANES (int2)(0, 1)
 #define PX_LOAD vload2
 #define PX_STORE vstore2
 #else
@@ -100,25 +111,7 @@ INLINE pxvec deconv_act_out(pxvec x, int act, float alpha)
     return x;
 }
 
-/* Packs w[Ci][Co][kh][kw] into wp[ceil(Co/OB)][Ci][kh][kw][OB]; one work-item per OB packed
- * elements (n elements, n/OB work-items). */
-__kernel void fnrt_deconv2d_pack(__global const float *w, __global float *wp, int co, int ci,
-                                 int khw, int n)
-{
-    int gid = get_global_id(0); /* (ob*ci + i)*khw + uv */
-    if (gid >= n / OB)
-        return;
-    int per_ob = ci * khw;
-    int ob = gid / per_ob, within = gid % per_ob;
-    int i = within / khw, uv = within % khw;
-    __global float *dst = wp + (size_t)gid * OB;
-    for (int k = 0; k < OB; k++) {
-        int o = ob * OB + k;
-        dst[k] = o < co ? w[((size_t)i * co + o) * khw + uv] : 0.0f;
-    }
-}
-
-/* Per-phase packing for the GEMM path: wp[ph][ceil(Co/OB)][Ci][tu][tv][OB] with phase
+/* Per-phase packing (both paths): wp[ph][ceil(Co/OB)][Ci][tu][tv][OB] with phase
  * ph = php*s + phq, taps u = php + s*tu, v = phq + s*tv (tu < nt, tv < nt, nt = ceil(k/s));
  * taps past the kernel are zero.  n = s*s*ceil(Co/OB)*Ci*nt*nt*OB elements, one work-item
  * per OB of them. */
@@ -176,6 +169,52 @@ __kernel void fnrt_deconv2d_im2col(__global const float *x, __global float *col,
     col[idx] = val;
 }
 
+/* How deconv_taps reads the PW input values of a tap (as conv.cl's conv_taps): one tap loop
+ * per way, chosen per work-item, so most work-items run a loop with no bounds checks. */
+#define TAPS_INSIDE 0  /* every span inside its row: plain vector loads */
+#define TAPS_EDGE 1    /* a span may leave its row: the same loads, lanes outside zeroed */
+#define TAPS_ELEMENT 2 /* element by element, nothing read outside the tensor */
+/* TAPS_EDGE reads past a row end into the neighbouring row or channel and zeroes those lanes
+ * (select on in[tv], computed once per work-item); only channels with a neighbour channel on
+ * both sides use it, so every read stays inside the buffer. */
+
+/* acc[k] += taps of input channels i = i0, i0 + istep, ... < i1 for the work-item's pixels:
+ * tap (tu, tv) of its phase reads input row roff[tu] (-1: outside) at column cb - tv + lane,
+ * weights wb[i][tu][tv][OB] (the phase's packed block; taps past the kernel are zero). */
+INLINE void deconv_taps(pxvec *acc, __global const float *x, __global const float *wb, int i0,
+                        int i1, int istep, int h, int w, const int *roff, int cb,
+                        const pxivec *in, float slope_in, const int NT, const int WAY,
+                        const int ACT)
+{
+    for (int i = i0; i < i1; i += istep) {
+        __global const float *xi = x + (size_t)i * h * w;
+        __global const float *wi = wb + (size_t)i * NT * NT * OB;
+#pragma unroll
+        for (int tu = 0; tu < NT; tu++) {
+            int ro = tu < 8 ? roff[tu] : -1;
+            if (WAY != TAPS_INSIDE && ro < 0)
+                continue;
+            __global const float *row = xi + ro;
+#pragma unroll
+            for (int tv = 0; tv < NT; tv++) {
+                pxvec xv;
+                if (WAY == TAPS_INSIDE)
+                    xv = PX_LOAD(0, row + cb - tv);
+                else if (WAY == TAPS_EDGE)
+                    xv = select((pxvec)(0.0f), PX_LOAD(0, row + cb - tv), in[tv & 7]);
+                else
+                    xv = deconv_load_px(row, cb - tv, w, 1);
+                if (ACT)
+                    xv = deconv_act_in(xv, slope_in);
+                __global const float *wk = wi + (tu * NT + tv) * OB;
+#pragma unroll
+                for (int k = 0; k < OB; k++)
+                    acc[k] = fma((pxvec)(wk[k]), xv, acc[k]);
+            }
+        }
+    }
+}
+
 INLINE void deconv_core(__global const float *x, __global const float *wp,
                         __global const float *bias, __global float *y, int ci, int h, int w,
                         int co, int ho, int wo, int pad, float slope_in, int act_out,
@@ -205,32 +244,49 @@ INLINE void deconv_core(__global const float *x, __global const float *wp,
     for (int k = 0; k < OB; k++)
         acc[k] = (pxvec)(0.0f);
 
-    __global const float *wb = wp + (size_t)ob * ci * KH * KW * OB;
-    for (int i = 0; i < ci; i++) {
-        __global const float *xi = x + (size_t)i * h * w;
-        __global const float *wi = wb + (size_t)i * KH * KW * OB;
+    /* taps of this phase: u = php + S*tu (input row r = (p + pad - u)/S), v = phq + S*tv
+     * (input column cb - tv for lane 0); roff[tu]: buffer offset of row r, -1 outside */
+    const int NT = ((KH > KW ? KH : KW) + S - 1) / S;
+    int roff[8];
+    int rows_in = NT <= 8;
 #pragma unroll
-        for (int tu = 0; tu < (KH + S - 1) / S; tu++) {
-            int u = php + S * tu;
-            if (u >= KH)
-                break;
-            int r = (p + pad - u) / S; /* exact: p + pad - u is a multiple of S */
-            if (r < 0 || r >= h)
-                continue;
-            __global const float *row = xi + (size_t)r * w;
-#pragma unroll
-            for (int tv = 0; tv < (KW + S - 1) / S; tv++) {
-                int v = phq + S * tv;
-                if (v >= KW)
-                    break;
-                pxvec xv = deconv_act_in(deconv_load_px(row, cb - tv, w, 1), slope_in);
-                __global const float *wk = wi + (u * KW + v) * OB;
-#pragma unroll
-                for (int k = 0; k < OB; k++)
-                    acc[k] = fma((pxvec)(wk[k]), xv, acc[k]);
-            }
-        }
+    for (int tu = 0; tu < 8; tu++) {
+        int r = (p + pad - php - S * tu) / S; /* exact: a multiple of S is divided */
+        roff[tu] = (tu >= NT || r < 0 || r >= h) ? -1 : r * w;
+        rows_in = rows_in && (tu >= NT || roff[tu] >= 0);
     }
+    int way = TAPS_ELEMENT;
+    if (rows_in && cb - (NT - 1) >= 0 && cb + PW <= w)
+        way = TAPS_INSIDE;
+    else if (NT <= 8 && ci > 2 && h * w >= 2 * (PW + NT))
+        way = TAPS_EDGE;
+    pxivec in[8];
+#pragma unroll
+    for (int tv = 0; tv < 8; tv++) {
+        pxivec col = (pxivec)(cb - tv) + PX_LANES;
+        in[tv] = (col >= (pxivec)(0)) & (col < (pxivec)(w));
+    }
+
+    /* weights packed per phase (fnrt_deconv2d_pack_phases): wp[ph][nob][ci][NT][NT][OB] */
+    __global const float *wb = wp + ((size_t)(php * S + phq) * nob + ob) * ci * NT * NT * OB;
+    int act = slope_in != 1.0f;
+#define DECONV_TAPS(I0, I1, STEP, WAY, ACT)                                                    \
+    deconv_taps(acc, x, wb, I0, I1, STEP, h, w, roff, cb, in, slope_in, NT, WAY, ACT)
+    /* one call site per loop (each is compiled once) */
+    if (way != TAPS_INSIDE)
+        DECONV_TAPS(0, ci, way == TAPS_EDGE ? ci - 1 : 1, TAPS_ELEMENT, 1);
+    if (way == TAPS_EDGE) {
+        if (act)
+            DECONV_TAPS(1, ci - 1, 1, TAPS_EDGE, 1);
+        else
+            DECONV_TAPS(1, ci - 1, 1, TAPS_EDGE, 0);
+    } else if (way == TAPS_INSIDE) {
+        if (act)
+            DECONV_TAPS(0, ci, 1, TAPS_INSIDE, 1);
+        else
+            DECONV_TAPS(0, ci, 1, TAPS_INSIDE, 0);
+    }
+#undef DECONV_TAPS
 
     int nq = min(PW, (wo - qs + S - 1) / S);
 #pragma unroll

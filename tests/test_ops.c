@@ -53,6 +53,10 @@ static const test_conv_case conv_cases[] = {
     {5, 3, 37, 17, 3, 3, 1, 1, 1, 0, FNRT_ACT_LEAKY, FNRT_ACT_LEAKY, 0.2f, 0.2f},
     {33, 32, 32, 33, 3, 3, 1, 1, 1, 1, FNRT_ACT_RELU, FNRT_ACT_RELU, 0, 0},
     {16, 32, 32, 16, 3, 3, 1, 1, 0, 0, FNRT_ACT_NONE, FNRT_ACT_TANH, 0, 0},
+    /* rows several vectors wide: work-items with no border (conv.cl's TAPS_INSIDE loop),
+     * with and without act_in, next to edge and element-wise ones */
+    {8, 5, 70, 9, 3, 3, 1, 1, 1, 0, FNRT_ACT_NONE, FNRT_ACT_NONE, 0, 0},
+    {8, 5, 70, 9, 3, 3, 1, 1, 1, 1, FNRT_ACT_LEAKY, FNRT_ACT_RELU, 0.2f, 0},
     /* 5x5 s2 p2 */
     {17, 7, 9, 3, 5, 5, 2, 2, 1, 0, FNRT_ACT_NONE, FNRT_ACT_TANH, 0, 0},
     {3, 32, 32, 16, 5, 5, 2, 2, 1, 0, FNRT_ACT_LEAKY, FNRT_ACT_LEAKY, 0.2f, 0.2f},
@@ -94,6 +98,9 @@ static const deconv_case deconv_cases[] = {
     {16, 16, 16, 16, 4, 2, 1, 1, FNRT_ACT_RELU, FNRT_ACT_LEAKY, 0, 0.2f},
     {32, 16, 16, 3, 4, 2, 1, 1, FNRT_ACT_RELU, FNRT_ACT_TANH, 0, 0},
     {13, 3, 5, 5, 4, 2, 1, 1, FNRT_ACT_LEAKY, FNRT_ACT_RELU, 0.2f, 0},
+    /* rows several vectors wide per phase: interior work-items (deconv.cl's TAPS_INSIDE) */
+    {8, 4, 40, 6, 4, 2, 1, 1, FNRT_ACT_NONE, FNRT_ACT_NONE, 0, 0},
+    {8, 4, 40, 6, 4, 2, 1, 0, FNRT_ACT_RELU, FNRT_ACT_LEAKY, 0, 0.2f},
     /* generic kernel: other sizes/strides, tanh act_in prepass */
     {5, 7, 9, 3, 3, 2, 1, 1, FNRT_ACT_NONE, FNRT_ACT_NONE, 0, 0},
     {4, 3, 5, 6, 2, 2, 0, 1, FNRT_ACT_RELU, FNRT_ACT_NONE, 0, 0},
@@ -155,10 +162,10 @@ static const char *const tunings[] = {
 START_TEST(test_conv_tunings)
 {
     test_ops_retune(tunings[_i]);
-    const int conv_pick[] = {1, 5, 9, 12, 18, 21};
+    const int conv_pick[] = {1, 5, 9, 13, 14, 20, 23};
     for (size_t j = 0; j < sizeof conv_pick / sizeof conv_pick[0]; j++)
         test_conv_compare(&conv_cases[conv_pick[j]], 300 + j);
-    const int deconv_pick[] = {0, 3, 7, 11};
+    const int deconv_pick[] = {0, 3, 8, 9, 13};
     for (size_t j = 0; j < sizeof deconv_pick / sizeof deconv_pick[0]; j++) {
         fnrt_op op;
         test_inputs in;

@@ -49,7 +49,6 @@ typedef enum fnrt_cl_kern {
     FNRT_CL_K_CONV_K7S2,
     FNRT_CL_K_CONV_K3S2,
     FNRT_CL_K_CONV_K1S2,
-    FNRT_CL_K_DECONV_PACK,
     FNRT_CL_K_DECONV_PACK_PHASES,
     FNRT_CL_K_DECONV_IM2COL,
     FNRT_CL_K_DECONV,
@@ -119,7 +118,6 @@ typedef struct fnrt_cl_ctx {
 enum {
     FNRT_CL_PACK_NONE = 0,
     FNRT_CL_PACK_CONV,
-    FNRT_CL_PACK_DECONV,
     FNRT_CL_PACK_DECONV_PHASES
 };
 

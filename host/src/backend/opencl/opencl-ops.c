@@ -195,7 +195,6 @@ static fnrt_status act_prepass(fnrt_cl_ctx *ctx, const fnrt_op *op, fnrt_buf *x,
 
 /* The channel-blocked copy of weight buffer w, re-packed when w was written since:
  *   FNRT_CL_PACK_CONV           w[co][ci][kh][kw] -> [ceil(co/OB)][ci][kh][kw][OB]
- *   FNRT_CL_PACK_DECONV         w[ci][co][kh][kw] -> [ceil(co/OB)][ci][kh][kw][OB]
  *   FNRT_CL_PACK_DECONV_PHASES  w[ci][co][kh][kw] -> [s*s][ceil(co/OB)][ci][nt][nt][OB]
  * (see kernels_cl/conv.cl and deconv.cl). */
 static fnrt_status packed_weights(fnrt_cl_ctx *ctx, const fnrt_op *op, fnrt_buf *w, int kind,
@@ -231,9 +230,7 @@ static fnrt_status packed_weights(fnrt_cl_ctx *ctx, const fnrt_op *op, fnrt_buf 
         w->packed_n_bytes = n_bytes;
     }
     w->packed_kind = FNRT_CL_PACK_NONE;
-    fnrt_cl_kern kid = kind == FNRT_CL_PACK_CONV     ? FNRT_CL_K_CONV_PACK
-                       : kind == FNRT_CL_PACK_DECONV ? FNRT_CL_K_DECONV_PACK
-                                                     : FNRT_CL_K_DECONV_PACK_PHASES;
+    fnrt_cl_kern kid = kind == FNRT_CL_PACK_CONV ? FNRT_CL_K_CONV_PACK : FNRT_CL_K_DECONV_PACK_PHASES;
     argset a;
     fnrt_status st = get_kernel(ctx, kid, &a);
     if (st != FNRT_OK)
@@ -589,8 +586,7 @@ fnrt_status fnrt_cl_deconv2d(void *vctx, const fnrt_op *op, fnrt_buf *const *arg
     int phases = deconv_uses_phases(ctx, op);
 
     cl_mem packed, x_mem = bx->mem, tmp = NULL;
-    st = packed_weights(ctx, op, bw, phases ? FNRT_CL_PACK_DECONV_PHASES : FNRT_CL_PACK_DECONV,
-                        co, ci, kh, kw, s, &packed);
+    st = packed_weights(ctx, op, bw, FNRT_CL_PACK_DECONV_PHASES, co, ci, kh, kw, s, &packed);
     if (st != FNRT_OK)
         return st;
     float slope;
@@ -959,9 +955,7 @@ fnrt_status fnrt_cl_prepare(void *vctx, const fnrt_op *op, fnrt_buf *const *args
         (int64_t)w->n_elems != shape_elems(ws))
         return bad_shape(op, "weight shape");
     int co = (int)op->out_shape.dims[0], ci = (int)op->in_shape[0].dims[0];
-    int kind = op->type == FNRT_OP_CONV2D  ? FNRT_CL_PACK_CONV
-               : deconv_uses_phases(ctx, op) ? FNRT_CL_PACK_DECONV_PHASES
-                                             : FNRT_CL_PACK_DECONV;
+    int kind = op->type == FNRT_OP_CONV2D ? FNRT_CL_PACK_CONV : FNRT_CL_PACK_DECONV_PHASES;
     cl_mem packed;
     fnrt_status st = packed_weights(ctx, op, w, kind, co, ci, p->kh, p->kw, p->stride, &packed);
     if (st != FNRT_OK)

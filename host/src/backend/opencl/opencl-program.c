@@ -52,7 +52,6 @@ static const struct {
     [FNRT_CL_K_CONV_K7S2] = {"fnrt_conv2d_k7s2", FNRT_CL_PROG_CONV},
     [FNRT_CL_K_CONV_K3S2] = {"fnrt_conv2d_k3s2", FNRT_CL_PROG_CONV},
     [FNRT_CL_K_CONV_K1S2] = {"fnrt_conv2d_k1s2", FNRT_CL_PROG_CONV},
-    [FNRT_CL_K_DECONV_PACK] = {"fnrt_deconv2d_pack", FNRT_CL_PROG_DECONV},
     [FNRT_CL_K_DECONV_PACK_PHASES] = {"fnrt_deconv2d_pack_phases", FNRT_CL_PROG_DECONV},
     [FNRT_CL_K_DECONV_IM2COL] = {"fnrt_deconv2d_im2col", FNRT_CL_PROG_DECONV},
     [FNRT_CL_K_DECONV] = {"fnrt_deconv2d", FNRT_CL_PROG_DECONV},
