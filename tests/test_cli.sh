@@ -1,26 +1,9 @@
 #!/usr/bin/env bash
 # CLI behaviour: outputs, exit codes, bad input, no partial or overwritten files.
 # Needs: $FNRT_CLI (the built fnrt), $FNRT_TEST_DATA (tests/data), python3 + numpy.
-set -u
-FNRT=${FNRT_CLI:?}
-DATA=${FNRT_TEST_DATA:?}
-PY=${FNRT_PYTHON:-/usr/bin/python3}
+. "$(dirname "${BASH_SOURCE[0]}")/cli-harness.sh"
 MODEL=$DATA/fnr2r-tiny.safetensors
 FACE=$DATA/face-256.png
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-pass=0 fail=0
-
-ok() { pass=$((pass + 1)); echo "ok   - $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL - $1"; }
-# expect_rc WANT NAME CMD...: runs CMD, checks its exit status
-expect_rc() {
-  local want=$1 name=$2; shift 2
-  "$@" >"$T/out.txt" 2>"$T/err.txt"
-  local rc=$?
-  if [ "$rc" = "$want" ]; then ok "$name (exit $rc)"; else
-    bad "$name: exit $rc, want $want"; sed 's/^/     /' "$T/err.txt" | head -5; fi
-}
 png_size() { # prints "W H" from the IHDR of a PNG
   od -An -tu1 -j16 -N8 "$1" | awk '{print $1*16777216+$2*65536+$3*256+$4, $5*16777216+$6*65536+$7*256+$8}'
 }
@@ -107,5 +90,4 @@ fi
 # reference backend gives the same image as OpenCL within tolerance (npy)
 expect_rc 0 "ref backend" "$FNRT" infer -m "$MODEL" -b ref -o "$T/ref.npy" "$FACE"
 
-echo "cli: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish "cli: "

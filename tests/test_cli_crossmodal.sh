@@ -3,27 +3,11 @@
 # per-mode stages; infer in both modes matches the PyTorch goldens through the whole CLI path
 # (PNG decode, npy/png output); --mode errors and --exemplar are usage errors (exit 2).
 # Needs: $FNRT_CLI, $FNRT_TEST_DATA (tests/data), python3 + numpy.
-set -u
-FNRT=${FNRT_CLI:?}
-DATA=${FNRT_TEST_DATA:?}
-PY=${FNRT_PYTHON:-/usr/bin/python3}
+. "$(dirname "${BASH_SOURCE[0]}")/cli-harness.sh"
 MODEL=$DATA/crossmodal-tiny.safetensors
 FNR2R=$DATA/fnr2r-tiny.safetensors
 FACE=$DATA/face-256.png
 NMAP=$DATA/normals-256.png
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-pass=0 fail=0
-
-ok() { pass=$((pass + 1)); echo "ok   - $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL - $1"; }
-expect_rc() {
-  local want=$1 name=$2; shift 2
-  "$@" >"$T/out.txt" 2>"$T/err.txt"
-  local rc=$?
-  if [ "$rc" = "$want" ]; then ok "$name (exit $rc)"; else
-    bad "$name: exit $rc, want $want"; sed 's/^/     /' "$T/err.txt" | head -5; fi
-}
 
 # info: both architectures, the modes, the stages of each mode
 expect_rc 0 "info crossmodal" "$FNRT" info "$MODEL"
@@ -85,5 +69,4 @@ expect_rc 0 "bench --mode normal-ae" "$FNRT" bench -m "$MODEL" --mode normal-ae 
 grep -q "request latency in the stream" "$T/out.txt" && ok "bench streams the normal-ae graph" || bad "bench output"
 expect_rc 2 "eval --mode bogus" "$FNRT" eval -m "$MODEL" --mode bogus "$DATA/eval-synth"
 
-echo "cli-crossmodal: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish "cli-crossmodal: "

@@ -1,37 +1,14 @@
 #!/usr/bin/env bash
 # Trust and diagnosis: fnrt diff (ref vs OpenCL passes; a perturbed layer is found, by name;
-# --dump names), fnrt doctor (exit 0 only when the device ran the model; checksum mismatch
+# --dump names; the cross-modal dumps against tools/reference_crossmodal.py's, layer by layer,
+# where python has torch), fnrt doctor (exit 0 only when the device ran the model; checksum mismatch
 # and missing xclbin reported), stage report and --allow-fallback of fnrt infer, --timeout,
 # determinism (same input, two processes, byte-identical output).
 # Needs: $FNRT_CLI, $FNRT_TEST_DATA, python3 + numpy.
-set -u
-FNRT=${FNRT_CLI:?}
-DATA=${FNRT_TEST_DATA:?}
-PY=${FNRT_PYTHON:-/usr/bin/python3}
+. "$(dirname "${BASH_SOURCE[0]}")/cli-harness.sh"
+HARNESS_MERGED=1 # expect_rc: stdout+stderr to $T/out.txt
 MODEL=$DATA/fnr2r-tiny.safetensors
 FACE=$DATA/face-256.png
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-pass=0 fail=0
-
-ok() { pass=$((pass + 1)); echo "ok   - $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL - $1"; }
-# expect_rc WANT NAME CMD...: runs CMD (stdout+stderr to $T/out.txt), checks its exit status
-expect_rc() {
-  local want=$1 name=$2; shift 2
-  "$@" >"$T/out.txt" 2>&1
-  local rc=$?
-  if [ "$rc" = "$want" ]; then ok "$name (exit $rc)"; else
-    bad "$name: exit $rc, want $want"; sed 's/^/     /' "$T/out.txt" | tail -8; fi
-}
-# expect_out NAME REGEX: the last command's output matches
-expect_out() {
-  if grep -Eq -- "$2" "$T/out.txt"; then ok "$1"; else
-    bad "$1: no line matches /$2/"; sed 's/^/     /' "$T/out.txt" | tail -8; fi
-}
-expect_no_out() {
-  if grep -Eq -- "$2" "$T/out.txt"; then bad "$1: a line matches /$2/"; else ok "$1"; fi
-}
 
 # ---- fnrt diff ----
 expect_rc 0 "diff --help" "$FNRT" diff --help
@@ -93,11 +70,35 @@ expect_out "diff: names the first layer" "^FAIL: first layer out of tolerance: c
 
 # the cross-modal network, both modes
 XM=$DATA/crossmodal-tiny.safetensors
-expect_rc 0 "diff crossmodal image ref,opencl" "$FNRT" diff -m "$XM" "$FACE"
+expect_rc 0 "diff crossmodal image ref,opencl" "$FNRT" diff -m "$XM" --dump "$T/xm-image" "$FACE"
 expect_out "diff crossmodal image: summary" "^ok: all 53 layers within tolerance"
 expect_rc 0 "diff crossmodal normal-ae ref,opencl" "$FNRT" diff -m "$XM" --mode normal-ae \
-  "$DATA/normals-256.png"
+  --dump "$T/xm-normal-ae" "$DATA/normals-256.png"
 expect_out "diff crossmodal normal-ae: summary" "^ok: all 43 layers within tolerance"
+# tools/reference_crossmodal.py --dump writes the same layer names as the graph, so the two
+# dumps compare file by file (needs torch: skipped where $PY has none)
+if "$PY" -c "import torch" 2>/dev/null; then
+  for mode in image normal-ae; do
+    in=$FACE; [ $mode = normal-ae ] && in=$DATA/normals-256.png
+    expect_rc 0 "reference_crossmodal.py --mode $mode --dump" "$PY" \
+      "${FNRT_SOURCE_DIR:?}/tools/reference_crossmodal.py" -m "$XM" --mode $mode --input "$in" \
+      --normals "$T/xm-$mode/torch-normals.npy" --dump "$T/xm-$mode/torch"
+    if "$PY" - "$T/xm-$mode" <<'PYEOF'; then ok "crossmodal $mode: torch dump = fnrt diff dump, layer by layer"; else bad "crossmodal $mode: torch vs fnrt dump"; fi
+import os, sys, numpy as np
+d = sys.argv[1]
+a, t = sorted(os.listdir(d + "/A")), sorted(os.listdir(d + "/torch"))
+assert a == t, (sorted(set(a) - set(t)), sorted(set(t) - set(a)))
+assert len(a) == {"image": 54, "normal-ae": 44}[os.path.basename(d)[3:]], len(a)  # layers + input
+for f in a:
+    x, y = np.load(d + "/A/" + f), np.load(d + "/torch/" + f)
+    assert x.shape == y.shape, (f, x.shape, y.shape)
+    err, tol = np.abs(x - y).max(), 1e-4 + 1e-4 * np.abs(y).max()
+    assert err <= tol, (f, err, tol)
+PYEOF
+  done
+else
+  ok "crossmodal torch dump comparison skipped (no torch in $PY)"
+fi
 
 # ---- fnrt doctor ----
 expect_rc 0 "doctor --help" "$FNRT" doctor --help
@@ -164,5 +165,4 @@ for be in opencl ref; do
     bad "determinism: $be outputs differ between runs"
 done
 
-echo "# $pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish "# "
