@@ -1,11 +1,11 @@
 /* XRT backend: runs each op on a CU of its HLS kernel through the native XRT C API.
  *
- * Flow.  create() reads the xclbin's metadata (xrt-xclbin.c) and checks every kernel it has
- * against the table (xrt-kernels.c) and that the glue kernels fnrt_mm2s / fnrt_s2mm are
- * there, reads and checks the JSON sidecar next to it (xrt-sidecar.c: sha256, uuid, card,
- * kernels/CUs/ports; a missing sidecar is an error) which gives the design: precision,
- * lane count P, conv accumulator and line-buffer sizes; then opens the device and loads
- * the xclbin.  prepare() (once per op at session creation) checks that the op's kernel
+ * Flow.  create() reads the xclbin's metadata (xrt-xclbin.c), reads and checks the JSON
+ * sidecar next to it (xrt-sidecar.c: sha256, uuid, flow, card, kernels/CUs/ports; a missing
+ * sidecar is an error, an OpenCL-flow one is refused with "use -b opencl") which gives the
+ * design: precision, lane count P, conv accumulator and line-buffer sizes; checks every
+ * kernel it has against the table (xrt-kernels.c) and that the glue kernels fnrt_mm2s /
+ * fnrt_s2mm are there; then opens the device and loads the xclbin.  prepare() (once per op at session creation) checks that the op's kernel
  * exists and that the op fits the design (xrt-args.c: line buffers, channel limits), and
  * packs the op's constant memory arguments into every bank a CU of its kernel reads them
  * from.  An op runs on one CU "fnrt_<op>_<n>" of its
@@ -763,6 +763,11 @@ static fnrt_status xrt_create(const char *device, void **out)
     }
     if ((st = fnrt_xclbin_read(c->path, c->x)) != FNRT_OK)
         goto fail;
+    /* the sidecar first: matches the xclbin, gives precision / lanes / buffer sizes, and
+     * refuses an OpenCL-flow xclbin ("use -b opencl") before its kernels are compared with
+     * the HLS table (which such an xclbin fails at the glue kernels, a less useful message) */
+    if ((st = fnrt_xrt_sidecar_load(c->path, c->x, &c->side)) != FNRT_OK)
+        goto fail;
     /* every kernel of the table it has must have the expected arguments; glue required */
     for (int i = 0; i < fnrt_xrt_n_kernels; i++) {
         const fnrt_xrt_kernel_desc *want = &fnrt_xrt_kernels[i];
@@ -780,9 +785,6 @@ static fnrt_status xrt_create(const char *device, void **out)
             goto fail;
         }
     }
-    /* the sidecar: matches the xclbin, gives precision / lanes / buffer sizes */
-    if ((st = fnrt_xrt_sidecar_load(c->path, c->x, &c->side)) != FNRT_OK)
-        goto fail;
     c->cus = calloc((size_t)(c->x->n_cus ? c->x->n_cus : 1), sizeof *c->cus);
     if (!c->cus) {
         st = fnrt_error(FNRT_ERR_NOMEM, "XRT backend: out of memory");
