@@ -101,8 +101,8 @@ typedef struct fnrt_cl_ctx {
     unsigned cache_hits, cache_misses, cache_broken;
     double build_s; /* seconds spent loading or compiling programs */
 
-    /* Xilinx OpenCL flow: programs come from this xclbin (clCreateProgramWithBinary)
-     * instead of the kernel sources; "" = sources (opencl-program.c). */
+    /* Xilinx OpenCL flow: programs come from this xclbin (clCreateProgramWithBinary,
+     * opencl-xclbin.c) instead of the kernel sources; "" = sources (opencl-program.c). */
     char xclbin[1024];
     /* Its sidecar's tunables (fnrt_cl_xclbin_sidecar; xclbin_tune_set once read), adopted by
      * fnrt_cl_tune_init instead of the table, and its platform. */
@@ -160,6 +160,23 @@ void fnrt_cl_cache_init(fnrt_cl_ctx *ctx);
 fnrt_status fnrt_cl_kernel(fnrt_cl_ctx *ctx, fnrt_cl_kern k, cl_kernel *out);
 const char *fnrt_cl_kernel_name(fnrt_cl_kern k);
 void fnrt_cl_programs_release(fnrt_cl_ctx *ctx);
+/* The tables: the program (kernels_cl file) a kernel is in, its file name ("conv.cl"), the
+ * name of a tunable ("FNRT_CONV_OB"); "?" (FNRT_CL_PROG_COUNT) out of range. */
+fnrt_cl_prog fnrt_cl_kernel_prog(fnrt_cl_kern k);
+const char *fnrt_cl_prog_file(fnrt_cl_prog p);
+const char *fnrt_cl_tune_name(fnrt_cl_tunable t);
+/* $FNRT_OPENCL_TUNE ("NAME=VALUE,..."): each value it sets into tune[t], and set[t] = 1. */
+fnrt_status fnrt_cl_tune_env(int tune[FNRT_CL_TUNE_COUNT], int set[FNRT_CL_TUNE_COUNT]);
+/* The ranges the kernels and launchers accept; `from` (may be "") ends the message, naming
+ * where the values came from. */
+fnrt_status fnrt_cl_tune_validate(const int tune[FNRT_CL_TUNE_COUNT], const char *from);
+/* The sha256 (hex) of a program's source as this runtime would compile it. */
+fnrt_status fnrt_cl_source_sha256(fnrt_cl_prog prog, char hex[65]);
+/* FNRT_ERR_DEVICE naming file, the error, the build options and the start of the log. */
+fnrt_status fnrt_cl_build_failure(fnrt_cl_ctx *ctx, cl_program prog, cl_int err,
+                                  const char *file);
+
+/* opencl-xclbin.c */
 /* Xilinx flow: a device string "path/to/x.xclbin[:SEL]" names an xclbin (SEL, the usual
  * selector, is returned in *selector, NULL if absent); without one, $FNRT_XCLBIN.  Stores
  * the path in ctx->xclbin.  Then, before any OpenCL call (so that it is testable without the
@@ -175,6 +192,9 @@ fnrt_status fnrt_cl_xclbin_parse(fnrt_cl_ctx *ctx, const char *device, const cha
                                  char *sel_buf, size_t n_sel_buf);
 fnrt_status fnrt_cl_xclbin_sidecar(fnrt_cl_ctx *ctx);
 fnrt_status fnrt_cl_xclbin_check(fnrt_cl_ctx *ctx);
+/* The xclbin as the program of every kernel (clCreateProgramWithBinary once, then each
+ * program slot holds a reference); called by the program build when ctx->xclbin is set. */
+fnrt_status fnrt_cl_xclbin_build(fnrt_cl_ctx *ctx, fnrt_cl_prog pi);
 
 /* opencl-backend.c: device allocation with the size checks (max alloc, global memory). */
 fnrt_status fnrt_cl_alloc(fnrt_cl_ctx *ctx, size_t n_bytes, const char *what, cl_mem *out);
