@@ -2,7 +2,8 @@
 # Trust and diagnosis: fnrt diff (ref vs OpenCL passes; a perturbed layer is found, by name;
 # --dump names; the cross-modal dumps against tools/reference_crossmodal.py's, layer by layer,
 # where python has torch), fnrt doctor (exit 0 only when the device ran the model; checksum mismatch
-# and missing xclbin reported), stage report and --allow-fallback of fnrt infer, --timeout,
+# and missing xclbin reported; an OpenCL-flow xclbin checked as the OpenCL backend does, and
+# refused for -b xrt), stage report and --allow-fallback of fnrt infer, --timeout,
 # determinism (same input, two processes, byte-identical output).
 # Needs: $FNRT_CLI, $FNRT_TEST_DATA, python3 + numpy.
 . "$(dirname "${BASH_SOURCE[0]}")/cli-harness.sh"
@@ -124,6 +125,36 @@ expect_out "doctor: fix line" "fix: the file was modified"
 expect_rc 1 "doctor: missing model" "$FNRT" doctor -m "$T/none.safetensors" -b ref
 expect_rc 1 "doctor: --xclbin missing" "$FNRT" doctor -m "$MODEL" -b ref --xclbin "$T/none.xclbin"
 expect_out "doctor: xclbin reported" "--xclbin .*none.xclbin"
+# an OpenCL-flow xclbin (header only: the OpenCL backend's sidecar check reads no sections)
+# with the writer's sidecar (make-sidecar.py --flow opencl): doctor runs the OpenCL backend's
+# check, not the HLS one; -b xrt is told to use -b opencl; a stale sidecar is that check's FAIL
+SRC=${FNRT_SOURCE_DIR:?}
+U250=xilinx_u250_gen3x16_xdma_4_1_202210_1
+CLX=$T/fnrt-cl.xclbin
+"$PY" -c 'import sys; h = bytearray(440); h[:7] = b"xclbin2"; h[416:432] = bytes(range(16, 32));
+open(sys.argv[1], "wb").write(h)' "$CLX"
+if (cd "$SRC/bitstreams" && "$PY" gen-config.py --opencl-out "$T/clcfg" $U250 >/dev/null &&
+    "$PY" make-sidecar.py --flow opencl --design $U250/design.json \
+      --link "$T/clcfg/opencl-link.cfg" --kernels-cl ../kernels_cl \
+      --runtime ../host/src/backend/opencl/opencl-program.c \
+      --tune "$(sed -n 's/^CL_TUNE ?= //p' "$T/clcfg/opencl.mk")" --target hw --xclbin "$CLX" \
+      -o "$CLX.json"); then
+  expect_rc 0 "doctor: OpenCL-flow xclbin passes" "$FNRT" doctor -m "$MODEL" -b ref --xclbin "$CLX"
+  expect_out "doctor: OpenCL-flow xclbin recognised" "^\[ok  \] --xclbin .*fnrt-cl.xclbin: OpenCL-flow"
+  expect_out "doctor: OpenCL-flow xclbin's tunables shown" "tunables FNRT_CONV_OB=[0-9]+ "
+  expect_no_out "doctor: no HLS kernel check for it" "fnrt_mm2s"
+  expect_rc 1 "doctor -b xrt: OpenCL-flow xclbin fails" "$FNRT" doctor -m "$MODEL" -b xrt \
+    --xclbin "$CLX"
+  expect_out "doctor -b xrt: says use -b opencl" \
+    "FAIL.*built for the OpenCL flow \(kernels_cl kernels\): use -b opencl"
+  echo "not a kernel" >>"$CLX"
+  expect_rc 1 "doctor: OpenCL-flow xclbin with a stale sidecar fails" "$FNRT" doctor -m "$MODEL" \
+    -b ref --xclbin "$CLX"
+  expect_out "doctor: stale sidecar named by the OpenCL check" \
+    "FAIL.*OpenCL-flow xclbin .*opencl: .*xclbin_sha256"
+else
+  bad "doctor: cannot write an OpenCL-flow sidecar with make-sidecar.py"
+fi
 expect_rc 1 "doctor: no such device" "$FNRT" doctor -m "$MODEL" -d no-such-device-name
 expect_rc 2 "doctor: stray argument" "$FNRT" doctor extra
 

@@ -11,6 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
+#include "backend/opencl/opencl-internal.h" /* the OpenCL flow's xclbin check */
 #include "backend/opencl/opencl.h"
 #include "backend/xrt/xrt.h"
 #include "cli.h"
@@ -18,6 +21,7 @@
 #include "core/session.h"
 #include "core/sha256.h"
 #include "fnrt/fnrt-backend.h"
+#include "io/xclbin-sidecar.h"
 
 typedef struct doctor {
     int n_fail, n_warn;
@@ -177,6 +181,56 @@ static void check_caches(doctor *d, int needed)
 
 /* ---- XRT ---- */
 
+/* The flow the xclbin's sidecar names ("flow": "opencl" for `make FLOW=opencl`); HLS when it
+ * says so, says nothing, or there is no readable sidecar (the HLS check reports why). */
+static fnrt_xclbin_flow sidecar_flow(const char *xclbin)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s.json", xclbin);
+    json_t *root = json_load_file(path, 0, NULL);
+    const char *flow = fnrt_sidecar_str(root, "flow");
+    fnrt_xclbin_flow out = flow && strcmp(flow, fnrt_xclbin_flow_str(FNRT_XCLBIN_FLOW_OPENCL)) == 0
+                               ? FNRT_XCLBIN_FLOW_OPENCL
+                               : FNRT_XCLBIN_FLOW_HLS;
+    json_decref(root);
+    return out;
+}
+
+/* An OpenCL-flow xclbin (kernels_cl kernels): the OpenCL backend's own sidecar check, the one
+ * it runs before any OpenCL call (sha256/uuid, flow, tunables against $FNRT_OPENCL_TUNE, its
+ * kernel table, kernels_cl sha256); needs neither XRT nor the Xilinx platform.  xrt_needed:
+ * -b xrt was asked for, which cannot run it. */
+static void check_xclbin_opencl(doctor *d, const char *xclbin, int xrt_needed)
+{
+    fnrt_cl_ctx *ctx = calloc(1, sizeof *ctx);
+    if (!ctx) {
+        say(d, "FAIL", NULL, "out of memory");
+        return;
+    }
+    snprintf(ctx->xclbin, sizeof ctx->xclbin, "%s", xclbin);
+    if (fnrt_cl_xclbin_sidecar(ctx) != FNRT_OK) {
+        say(d, "FAIL", "rebuild xclbin and sidecar with `make FLOW=opencl` in bitstreams/ "
+                       "(bitstreams/README.md)",
+            "--xclbin %s: OpenCL-flow xclbin (sidecar flow \"opencl\"): %s", xclbin,
+            fnrt_last_error());
+    } else {
+        printf("         platform %s, tunables", ctx->xclbin_platform);
+        for (int t = 0; t < FNRT_CL_TUNE_COUNT; t++)
+            printf(" %s=%d", fnrt_cl_tune_name((fnrt_cl_tunable)t), ctx->xclbin_tune[t]);
+        printf("\n");
+        say(d, "ok", NULL, "--xclbin %s: OpenCL-flow xclbin: its sidecar matches the file and "
+                           "this runtime (every kernel of the OpenCL backend's table, kernels_cl "
+                           "sha256, tunables); it runs with -b opencl -d %s on the Xilinx "
+                           "platform", xclbin, xclbin);
+    }
+    if (xrt_needed)
+        say(d, "FAIL", "use -b opencl -d FILE[:SEL], or build an HLS xclbin (`make` in "
+                       "bitstreams/) for -b xrt",
+            "--xclbin %s: this xclbin was built for the OpenCL flow (kernels_cl kernels): use -b "
+            "opencl; -b xrt runs HLS-flow xclbins", xclbin);
+    free(ctx);
+}
+
 static void check_xrt(doctor *d, int needed, const char *xclbin)
 {
     const char *x = getenv("XILINX_XRT");
@@ -224,6 +278,8 @@ static void check_xrt(doctor *d, int needed, const char *xclbin)
         if (!is_file(xclbin) || access(xclbin, R_OK) != 0)
             say(d, "FAIL", "give the path of a built .xclbin (bitstreams/<platform>/)",
                 "--xclbin %s: no readable file", xclbin);
+        else if (sidecar_flow(xclbin) == FNRT_XCLBIN_FLOW_OPENCL)
+            check_xclbin_opencl(d, xclbin, needed);
         else if (!xrt)
             say(d, "FAIL", "rebuild with XRT support to check kernels, arguments and memory "
                            "banks against the stage plan",
@@ -369,7 +425,9 @@ static void usage_doctor(FILE *f)
             "  -m, --model FILE   model (default %s)\n"
             "  -b, --backend NAME opencl (default), ref, or xrt where built\n"
             "  -d, --device SPEC  device of the backend (as for 'fnrt infer')\n"
-            "      --xclbin FILE  FPGA image to check (XRT)\n"
+            "      --xclbin FILE  FPGA image to check: an HLS-flow xclbin against the XRT\n"
+            "                     backend's kernels, an OpenCL-flow one (its sidecar says\n"
+            "                     flow \"opencl\") as the OpenCL backend checks it\n"
             "\n"
             "exit status: 0 the chosen device ran the chosen model; 1 a problem (FAIL) was\n"
             "found; 2 usage.\n",
