@@ -30,7 +30,7 @@ With --flow opencl (make FLOW=opencl) the sidecar of an xclbin of the kernels_cl
   python3 make-sidecar.py --flow opencl --design D/design.json --link B/opencl-link.cfg \
       --kernels-cl ../kernels_cl --runtime ../host/src/backend/opencl/opencl-program.c \
       --tune "FNRT_CONV_OB=8 ..." --target hw --xclbin B/fnrt-cl.xclbin -o B/fnrt-cl.xclbin.json
-The OpenCL backend (host/src/backend/opencl/opencl-program.c) refuses an xclbin without it,
+The OpenCL backend (host/src/backend/opencl/opencl-xclbin.c) refuses an xclbin without it,
 one whose sha256/uuid differ, an HLS-flow one ("use -b xrt"), tunables other than its table's
 names or out of range or contradicted by $FNRT_OPENCL_TUNE (it adopts the sidecar's values
 otherwise), a kernel of its table not listed from the same file, and kernels_cl sources whose

@@ -1,6 +1,6 @@
 /* fnrt — the JSON sidecar of an xclbin (<xclbin>.json, format "fnrt-xclbin/1"), the part both
  * FPGA flows share: the XRT backend (HLS kernels, host/src/backend/xrt/xrt-sidecar.c) and the
- * OpenCL backend's Xilinx flow (kernels_cl kernels, host/src/backend/opencl/opencl-program.c).
+ * OpenCL backend's Xilinx flow (kernels_cl kernels, host/src/backend/opencl/opencl-xclbin.c).
  * Needs no XRT: the xclbin's sha256 and header uuid are read from the file as bytes.
  *
  * fnrt_sidecar_open checks, in this order, each failure an error naming the field and both
