@@ -215,6 +215,29 @@ __kernel void fnrt_conv2d_im2col(__global const float *x, __global float *col, i
  * work-item's pixels.  roff: buffer offsets of the first 8 input rows (-1: zero padding;
  * further rows come from conv_row(r0, ...)); c0: input column of tap 0 of lane 0; in[v]:
  * lanes of tap column v inside the row (TAPS_EDGE).  ACT: act_in is not the identity. */
+/* The KW taps of one input row (row: its start; wu: its weights [KW][OB]). */
+INLINE void conv_row_taps(pxvec *acc, __global const float *row, __global const float *wu,
+                          int w, int c0, const pxivec *in, float slope_in, const int KW,
+                          const int S, const int WAY, const int ACT)
+{
+#pragma unroll
+    for (int v = 0; v < KW; v++) {
+        pxvec xv;
+        if (WAY == TAPS_INSIDE)
+            xv = conv_load_in(row + c0 + v, S);
+        else if (WAY == TAPS_EDGE)
+            xv = select((pxvec)(0.0f), conv_load_in(row + c0 + v, S), in[v & 7]);
+        else
+            xv = conv_load_px(row, c0 + v, w, S);
+        if (ACT)
+            xv = conv_act_in(xv, slope_in);
+        __global const float *wk = wu + v * OB;
+#pragma unroll
+        for (int k = 0; k < OB; k++)
+            acc[k] = fma((pxvec)(wk[k]), xv, acc[k]);
+    }
+}
+
 INLINE void conv_taps(pxvec *acc, __global const float *x, __global const float *wb, int i0,
                       int i1, int istep, size_t plane, const int *roff, int r0, int pad, int h,
                       int x_rows, int w, int c0, const pxivec *in, float slope_in,
@@ -223,27 +246,25 @@ INLINE void conv_taps(pxvec *acc, __global const float *x, __global const float 
     for (int i = i0; i < i1; i += istep) {
         __global const float *xi = x + i * plane;
         __global const float *wi = wb + (size_t)i * KH * KW * OB;
+        if (S == 1) {
 #pragma unroll
-        for (int u = 0; u < KH; u++) {
-            int ro = u < 8 ? roff[u] : conv_row(r0, u, pad, h, x_rows, w);
-            if (WAY != TAPS_INSIDE && ro < 0)
-                continue;
-            __global const float *row = xi + ro;
-#pragma unroll
-            for (int v = 0; v < KW; v++) {
-                pxvec xv;
-                if (WAY == TAPS_INSIDE)
-                    xv = conv_load_in(row + c0 + v, S);
-                else if (WAY == TAPS_EDGE)
-                    xv = select((pxvec)(0.0f), conv_load_in(row + c0 + v, S), in[v & 7]);
-                else
-                    xv = conv_load_px(row, c0 + v, w, S);
-                if (ACT)
-                    xv = conv_act_in(xv, slope_in);
-                __global const float *wk = wi + (u * KW + v) * OB;
-#pragma unroll
-                for (int k = 0; k < OB; k++)
-                    acc[k] = fma((pxvec)(wk[k]), xv, acc[k]);
+            for (int u = 0; u < KH; u++) {
+                int ro = u < 8 ? roff[u] : conv_row(r0, u, pad, h, x_rows, w);
+                if (WAY != TAPS_INSIDE && ro < 0)
+                    continue;
+                conv_row_taps(acc, xi + ro, wi + u * KW * OB, w, c0, in, slope_in, KW, S, WAY,
+                              ACT);
+            }
+        } else {
+            /* not unrolled: unrolled, the compiler hoists every row's pair of loads per
+             * tap ahead of the FMAs and spills accumulators */
+#pragma unroll 1
+            for (int u = 0; u < KH; u++) {
+                int ro = u < 8 ? roff[u] : conv_row(r0, u, pad, h, x_rows, w);
+                if (WAY != TAPS_INSIDE && ro < 0)
+                    continue;
+                conv_row_taps(acc, xi + ro, wi + u * KW * OB, w, c0, in, slope_in, KW, S, WAY,
+                              ACT);
             }
         }
     }
