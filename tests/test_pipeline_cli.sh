@@ -53,6 +53,20 @@ assert all(e["dur"] >= 0 for e in ev)
 print("trace: %d stage events" % len(ev))
 PY
 pass=$((pass + 1))
+# tools/bench-compare.py reads fnrt bench's latency line: its parser must follow the format
+"$PY" - "$T/bench.txt" "$(dirname "$0")/../tools/bench-compare.py" <<'PY'
+import importlib.util, re, sys
+out = open(sys.argv[1]).read()
+spec = importlib.util.spec_from_file_location("bench_compare", sys.argv[2])
+bc = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(bc)
+p50, mn = bc.parse_latency(out)
+line = re.search(r"^latency:.*$", out, re.M).group(0)
+assert "p50 %.3f s" % p50 in line and "min %.3f s" % mn in line, (p50, mn, line)
+assert 0 < mn <= p50, (mn, p50)
+print("bench-compare parses the latency line: p50 %.3f s, min %.3f s" % (p50, mn))
+PY
+pass=$((pass + 1))
 
 "$FNRT" bench -m "$MODEL" -n 1 --size 512 --no-peak > "$T/bench-hr.txt"
 cat "$T/bench-hr.txt"

@@ -124,11 +124,20 @@ def time_fnrt(fnrt, path, inp, iters):
     if inp:
         cmd += ["--input", inp]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-    m = re.search(r"latency:.*p50 ([\d.]+) s, p99 ([\d.]+) s, min ([\d.]+) s", out)
-    if not m:
-        raise SystemExit("bench-compare: cannot parse fnrt bench output:\n" + out)
+    p50, mn = parse_latency(out)
     dev = re.search(r"^device:\s+(.*)$", out, re.M)
-    return float(m.group(1)), float(m.group(3)), dev.group(1) if dev else "?"
+    return p50, mn, dev.group(1) if dev else "?"
+
+
+def parse_latency(out):
+    """p50 and min seconds from the latency line of `fnrt bench` (each figure found by its own
+    label, so added figures such as p95/max do not break it)."""
+    line = re.search(r"^latency:.*$", out, re.M)
+    p50 = line and re.search(r"\bp50 ([\d.]+) s\b", line.group(0))
+    mn = line and re.search(r"\bmin ([\d.]+) s\b", line.group(0))
+    if not (p50 and mn):
+        raise SystemExit("bench-compare: cannot parse fnrt bench output:\n" + out)
+    return float(p50.group(1)), float(mn.group(1))
 
 
 def load_input(path):
