@@ -245,6 +245,9 @@ static fnrt_status model_load(const char *path, const void *data, size_t n_bytes
         goto fail;
     if ((st = check_outputs(m)) != FNRT_OK)
         goto fail;
+    /* every tensor is now a float copy in the graph: the file's pages need not stay resident
+     * (about the model's size less in the process's RSS; the header stays readable) */
+    fnrt_safetensors_drop_pages(m->st);
     *out = m;
     return FNRT_OK;
 

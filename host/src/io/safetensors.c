@@ -170,6 +170,13 @@ void fnrt_safetensors_close(fnrt_safetensors *st)
     st_free(st);
 }
 
+void fnrt_safetensors_drop_pages(fnrt_safetensors *st)
+{
+    /* a private read-only file mapping: dropped pages are re-read from the file on access */
+    if (st && st->map && st->n_bytes > 0)
+        (void)madvise(st->map, st->n_bytes, MADV_DONTNEED);
+}
+
 /* Reads a JSON integer that must be >= 0. */
 static int st_json_u64(const json_t *v, uint64_t *out)
 {

@@ -45,6 +45,10 @@ fnrt_status fnrt_safetensors_open(const char *path, const fnrt_st_limits *lim,
 fnrt_status fnrt_safetensors_open_mem(const void *data, size_t n_bytes,
                                       const fnrt_st_limits *lim, fnrt_safetensors **out);
 void fnrt_safetensors_close(fnrt_safetensors *st);
+/* Gives the resident pages of a mapped file back to the system (after the tensors were
+ * copied out): the handle stays valid and pages are read from the file again if used.
+ * No effect on files that were read rather than mapped, or on memory images. */
+void fnrt_safetensors_drop_pages(fnrt_safetensors *st);
 
 size_t fnrt_safetensors_count(const fnrt_safetensors *st);
 const fnrt_st_tensor *fnrt_safetensors_at(const fnrt_safetensors *st, size_t i);
