@@ -203,7 +203,7 @@ START_TEST(test_maxpool)
 }
 END_TEST
 
-static const int up_shapes[][3] = {{3, 1, 1}, {5, 7, 9}, {2, 2, 3}, {16, 32, 32}, {1, 1, 5}};
+static const int up_shapes[][3] = {{3, 1, 1}, {5, 7, 9}, {2, 2, 3}, {16, 32, 32}, {1, 1, 5}, {3, 4, 40}};
 #define N_UP_SHAPES ((int)(sizeof up_shapes / sizeof up_shapes[0]))
 
 START_TEST(test_upsample2x)
