@@ -178,20 +178,29 @@ __kernel void fnrt_deconv2d_im2col(__global const float *x, __global float *col,
  * (select on in[tv], computed once per work-item); only channels with a neighbour channel on
  * both sides use it, so every read stays inside the buffer. */
 
+/* Buffer offset of the input row of phase tap tu, -1 outside the tensor (rb = p + pad - php,
+ * so rb - S*tu is a multiple of S). */
+INLINE int deconv_row(int rb, int tu, const int S, int h, int w)
+{
+    int r = (rb - S * tu) / S; /* exact: a multiple of S is divided */
+    return (r < 0 || r >= h) ? -1 : r * w;
+}
+
 /* acc[k] += taps of input channels i = i0, i0 + istep, ... < i1 for the work-item's pixels:
- * tap (tu, tv) of its phase reads input row roff[tu] (-1: outside) at column cb - tv + lane,
+ * tap (tu, tv) of its phase reads input row roff[tu] (-1: outside; taps past the 8 kept come
+ * from deconv_row(rb, ...)) at column cb - tv + lane,
  * weights wb[i][tu][tv][OB] (the phase's packed block; taps past the kernel are zero). */
 INLINE void deconv_taps(pxvec *acc, __global const float *x, __global const float *wb, int i0,
-                        int i1, int istep, int h, int w, const int *roff, int cb,
-                        const pxivec *in, float slope_in, const int NT, const int WAY,
-                        const int ACT)
+                        int i1, int istep, int h, int w, const int *roff, int rb, int cb,
+                        const pxivec *in, float slope_in, const int NT, const int S,
+                        const int WAY, const int ACT)
 {
     for (int i = i0; i < i1; i += istep) {
         __global const float *xi = x + (size_t)i * h * w;
         __global const float *wi = wb + (size_t)i * NT * NT * OB;
 #pragma unroll
         for (int tu = 0; tu < NT; tu++) {
-            int ro = tu < 8 ? roff[tu] : -1;
+            int ro = tu < 8 ? roff[tu] : deconv_row(rb, tu, S, h, w);
             if (WAY != TAPS_INSIDE && ro < 0)
                 continue;
             __global const float *row = xi + ro;
@@ -249,10 +258,10 @@ INLINE void deconv_core(__global const float *x, __global const float *wp,
     const int NT = ((KH > KW ? KH : KW) + S - 1) / S;
     int roff[8];
     int rows_in = NT <= 8;
+    int rb = p + pad - php;
 #pragma unroll
     for (int tu = 0; tu < 8; tu++) {
-        int r = (p + pad - php - S * tu) / S; /* exact: a multiple of S is divided */
-        roff[tu] = (tu >= NT || r < 0 || r >= h) ? -1 : r * w;
+        roff[tu] = tu >= NT ? -1 : deconv_row(rb, tu, S, h, w);
         rows_in = rows_in && (tu >= NT || roff[tu] >= 0);
     }
     int way = TAPS_ELEMENT;
@@ -271,7 +280,7 @@ INLINE void deconv_core(__global const float *x, __global const float *wp,
     __global const float *wb = wp + ((size_t)(php * S + phq) * nob + ob) * ci * NT * NT * OB;
     int act = slope_in != 1.0f;
 #define DECONV_TAPS(I0, I1, STEP, WAY, ACT)                                                    \
-    deconv_taps(acc, x, wb, I0, I1, STEP, h, w, roff, cb, in, slope_in, NT, WAY, ACT)
+    deconv_taps(acc, x, wb, I0, I1, STEP, h, w, roff, rb, cb, in, slope_in, NT, S, WAY, ACT)
     /* one call site per loop (each is compiled once) */
     if (way != TAPS_INSIDE)
         DECONV_TAPS(0, ci, way == TAPS_EDGE ? ci - 1 : 1, TAPS_ELEMENT, 1);

@@ -106,6 +106,8 @@ static const deconv_case deconv_cases[] = {
     {4, 3, 5, 6, 2, 2, 0, 1, FNRT_ACT_RELU, FNRT_ACT_NONE, 0, 0},
     {5, 7, 9, 13, 3, 1, 1, 1, FNRT_ACT_NONE, FNRT_ACT_RELU, 0, 0},
     {3, 4, 5, 7, 5, 3, 2, 0, FNRT_ACT_LEAKY, FNRT_ACT_NONE, 0.1f, 0},
+    /* more than 8 tap rows per phase (9x9 stride 1): rows past deconv.cl's 8 kept offsets */
+    {3, 5, 20, 4, 9, 1, 4, 1, FNRT_ACT_NONE, FNRT_ACT_NONE, 0, 0},
     {5, 3, 4, 5, 4, 2, 1, 1, FNRT_ACT_TANH, FNRT_ACT_NONE, 0, 0},
 };
 #define N_DECONV_CASES ((int)(sizeof deconv_cases / sizeof deconv_cases[0]))
@@ -165,7 +167,7 @@ START_TEST(test_conv_tunings)
     const int conv_pick[] = {1, 5, 9, 13, 14, 20, 23};
     for (size_t j = 0; j < sizeof conv_pick / sizeof conv_pick[0]; j++)
         test_conv_compare(&conv_cases[conv_pick[j]], 300 + j);
-    const int deconv_pick[] = {0, 3, 8, 9, 13};
+    const int deconv_pick[] = {0, 3, 8, 9, 13, 14};
     for (size_t j = 0; j < sizeof deconv_pick / sizeof deconv_pick[0]; j++) {
         fnrt_op op;
         test_inputs in;
@@ -203,7 +205,8 @@ START_TEST(test_maxpool)
 }
 END_TEST
 
-static const int up_shapes[][3] = {{3, 1, 1}, {5, 7, 9}, {2, 2, 3}, {16, 32, 32}, {1, 1, 5}, {3, 4, 40}};
+static const int up_shapes[][3] = {{3, 1, 1}, {5, 7, 9},   {2, 2, 3},
+                                   {16, 32, 32}, {1, 1, 5}, {3, 4, 40}};
 #define N_UP_SHAPES ((int)(sizeof up_shapes / sizeof up_shapes[0]))
 
 START_TEST(test_upsample2x)
