@@ -38,34 +38,26 @@
 
 #if FNRT_CONV_PW == 16
 typedef float16 pxvec;
-typedef uint16 pxuvec; /* lane indices */
-typedef int16 pxivec;
-#define convert_pxivec convert_int16
-#define PX_LANES (pxuvec)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+typedef int16 pxivec; /* lane masks */
+#define PX_LANES (pxivec)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
 #define PX_LOAD vload16
 #define PX_STORE vstore16
 #elif FNRT_CONV_PW == 8
 typedef float8 pxvec;
-typedef uint8 pxuvec; /* lane indices */
-typedef int8 pxivec;
-#define convert_pxivec convert_int8
-#define PX_LANES (pxuvec)(0, 1, 2, 3, 4, 5, 6, 7)
+typedef int8 pxivec; /* lane masks */
+#define PX_LANES (pxivec)(0, 1, 2, 3, 4, 5, 6, 7)
 #define PX_LOAD vload8
 #define PX_STORE vstore8
 #elif FNRT_CONV_PW == 4
 typedef float4 pxvec;
-typedef uint4 pxuvec; /* lane indices */
-typedef int4 pxivec;
-#define convert_pxivec convert_int4
-#define PX_LANES (pxuvec)(0, 1, 2, 3)
+typedef int4 pxivec; /* lane masks */
+#define PX_LANES (pxivec)(0, 1, 2, 3)
 #define PX_LOAD vload4
 #define PX_STORE vstore4
 #elif FNRT_CONV_PW == 2
 typedef float2 pxvec;
-typedef uint2 pxuvec; /* lane indices */
-typedef int2 pxivec;
-#define convert_pxivec convert_int2
-#define PX_LANES (pxuvec)(0, 1)
+typedef int2 pxivec; /* lane masks */
+#define PX_LANES (pxivec)(0, 1)
 #define PX_LOAD vload2
 #define PX_STORE vstore2
 #else
@@ -211,15 +203,17 @@ __kernel void fnrt_conv2d_im2col(__global const float *x, __global float *col, i
  * that have a neighbour channel on that side, so every read stays inside the buffer: the
  * first and last channel go through TAPS_ELEMENT. */
 
-/* acc[k] += sum over input channels i = i0, i0 + istep, ... < i1 and taps of w * act_in(x) for the
- * work-item's pixels.  roff: buffer offsets of the first 8 input rows (-1: zero padding;
- * further rows come from conv_row(r0, ...)); c0: input column of tap 0 of lane 0; in[v]:
- * lanes of tap column v inside the row (TAPS_EDGE).  ACT: act_in is not the identity. */
-/* The KW taps of one input row (row: its start; wu: its weights [KW][OB]). */
-INLINE void conv_row_taps(pxvec *acc, __global const float *row, __global const float *wu,
-                          int w, int c0, const pxivec *in, float slope_in, const int KW,
-                          const int S, const int WAY, const int ACT)
+/* The KW taps of input row u (buffer offset from roff, or conv_row(r0, ...) past the 8 kept;
+ * -1: zero padding, skipped) of input channel xi; wu: the row's weights [KW][OB]. */
+INLINE void conv_row_taps(pxvec *acc, __global const float *xi, __global const float *wu,
+                          int u, const int *roff, int r0, int pad, int h, int x_rows, int w,
+                          int c0, const pxivec *in, float slope_in, const int KW, const int S,
+                          const int WAY, const int ACT)
 {
+    int ro = u < 8 ? roff[u] : conv_row(r0, u, pad, h, x_rows, w);
+    if (WAY != TAPS_INSIDE && ro < 0)
+        return;
+    __global const float *row = xi + ro;
 #pragma unroll
     for (int v = 0; v < KW; v++) {
         pxvec xv;
@@ -238,6 +232,11 @@ INLINE void conv_row_taps(pxvec *acc, __global const float *row, __global const 
     }
 }
 
+/* acc[k] += sum over input channels i = i0, i0 + istep, ... < i1 and taps of w * act_in(x)
+ * for the work-item's pixels.  roff: buffer offsets of the first 8 input rows (-1: zero
+ * padding; further rows come from conv_row(r0, ...)); c0: input column of tap 0 of lane 0;
+ * in[v]: lanes of tap column v inside the row (TAPS_EDGE).  ACT: act_in is not the
+ * identity. */
 INLINE void conv_taps(pxvec *acc, __global const float *x, __global const float *wb, int i0,
                       int i1, int istep, size_t plane, const int *roff, int r0, int pad, int h,
                       int x_rows, int w, int c0, const pxivec *in, float slope_in,
@@ -246,27 +245,21 @@ INLINE void conv_taps(pxvec *acc, __global const float *x, __global const float 
     for (int i = i0; i < i1; i += istep) {
         __global const float *xi = x + i * plane;
         __global const float *wi = wb + (size_t)i * KH * KW * OB;
+#define CONV_ROW_TAPS                                                                          \
+    conv_row_taps(acc, xi, wi + u * KW * OB, u, roff, r0, pad, h, x_rows, w, c0, in, slope_in,  \
+                  KW, S, WAY, ACT)
         if (S == 1) {
 #pragma unroll
-            for (int u = 0; u < KH; u++) {
-                int ro = u < 8 ? roff[u] : conv_row(r0, u, pad, h, x_rows, w);
-                if (WAY != TAPS_INSIDE && ro < 0)
-                    continue;
-                conv_row_taps(acc, xi + ro, wi + u * KW * OB, w, c0, in, slope_in, KW, S, WAY,
-                              ACT);
-            }
+            for (int u = 0; u < KH; u++)
+                CONV_ROW_TAPS;
         } else {
             /* not unrolled: unrolled, the compiler hoists every row's pair of loads per
              * tap ahead of the FMAs and spills accumulators */
 #pragma unroll 1
-            for (int u = 0; u < KH; u++) {
-                int ro = u < 8 ? roff[u] : conv_row(r0, u, pad, h, x_rows, w);
-                if (WAY != TAPS_INSIDE && ro < 0)
-                    continue;
-                conv_row_taps(acc, xi + ro, wi + u * KW * OB, w, c0, in, slope_in, KW, S, WAY,
-                              ACT);
-            }
+            for (int u = 0; u < KH; u++)
+                CONV_ROW_TAPS;
         }
+#undef CONV_ROW_TAPS
     }
 }
 
@@ -326,7 +319,7 @@ INLINE void conv_core(__global const float *x, __global const float *wp,
     pxivec in[8];
 #pragma unroll
     for (int v = 0; v < 8; v++) {
-        pxivec col = (pxivec)(c0 + v) + convert_pxivec(PX_LANES) * (pxivec)(S);
+        pxivec col = (pxivec)(c0 + v) + PX_LANES * (pxivec)(S);
         in[v] = (col >= (pxivec)(0)) & (col < (pxivec)(w));
     }
 

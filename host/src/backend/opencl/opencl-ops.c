@@ -230,7 +230,8 @@ static fnrt_status packed_weights(fnrt_cl_ctx *ctx, const fnrt_op *op, fnrt_buf 
         w->packed_n_bytes = n_bytes;
     }
     w->packed_kind = FNRT_CL_PACK_NONE;
-    fnrt_cl_kern kid = kind == FNRT_CL_PACK_CONV ? FNRT_CL_K_CONV_PACK : FNRT_CL_K_DECONV_PACK_PHASES;
+    fnrt_cl_kern kid =
+        kind == FNRT_CL_PACK_CONV ? FNRT_CL_K_CONV_PACK : FNRT_CL_K_DECONV_PACK_PHASES;
     argset a;
     fnrt_status st = get_kernel(ctx, kid, &a);
     if (st != FNRT_OK)
@@ -418,8 +419,9 @@ static fnrt_status conv2d_impl(fnrt_cl_ctx *ctx, const fnrt_op *op, fnrt_buf *co
 
     /* Outputs narrower than half the pixel vector leave most lanes idle: gather the taps
      * once (im2col) and run the 1x1 kernel as a GEMM over the flattened plane instead.  (At
-     * half a vector or more the direct kernel is faster on PoCL/CPU: 512->512 3x3 at 8^2
-     * 1.3 ms direct vs 1.75 ms with the gather pass, k4s2 256->512 to 8^2 1.5 vs 3.1 ms.) */
+     * half a vector or more the direct kernel is at least as fast on PoCL/CPU: in the full
+     * FNR2R, 512->512 3x3 at 8^2 1.45 ms direct vs 1.75 ms with the gather pass; the k4s2
+     * conv to 8^2 3.1 ms either way.) */
     int64_t plane = (int64_t)ho * wo;
     int64_t pp = (plane + pw - 1) / pw * pw;
     int64_t col_elems = (int64_t)ci * kh * kw * pp;
