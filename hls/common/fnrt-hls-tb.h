@@ -94,6 +94,36 @@ inline fnrt_op op_init(fnrt_op_type type, const char *name, int n_in)
     return op;
 }
 
+/* The conv2d/deconv2d op of a test-bench layer case C (fields name, ci, h, w, co, k, stride,
+ * pad, transposed, act_in, act_out; LeakyReLU slopes 0.2): 4 input slots (x, w,
+ * bias, res) for a conv, 3 for a transposed conv. */
+template <class C> fnrt_op conv_layer_op(const C &c)
+{
+    fnrt_op op = op_init(c.transposed ? FNRT_OP_DECONV2D : FNRT_OP_CONV2D, c.name,
+                         c.transposed ? 3 : 4);
+    int ho, wo;
+    if (!c.transposed) {
+        ho = (c.h + 2 * c.pad - c.k) / c.stride + 1;
+        wo = (c.w + 2 * c.pad - c.k) / c.stride + 1;
+        op.in_shape[1] = shape(4, c.co, c.ci, c.k, c.k);
+        op.in_shape[3] = shape(3, c.co, ho, wo);
+    } else {
+        ho = (c.h - 1) * c.stride - 2 * c.pad + c.k;
+        wo = (c.w - 1) * c.stride - 2 * c.pad + c.k;
+        op.in_shape[1] = shape(4, c.ci, c.co, c.k, c.k);
+    }
+    op.in_shape[0] = shape(3, c.ci, c.h, c.w);
+    op.in_shape[2] = shape(1, c.co);
+    op.out_shape = shape(3, c.co, ho, wo);
+    op.p.conv.kh = op.p.conv.kw = c.k;
+    op.p.conv.stride = c.stride;
+    op.p.conv.pad = c.pad;
+    op.p.conv.act_in = (fnrt_act)c.act_in;
+    op.p.conv.act_out = (fnrt_act)c.act_out;
+    op.p.conv.alpha_in = op.p.conv.alpha_out = 0.2f;
+    return op;
+}
+
 /* Values as the kernel type T sees them, back in float (identity for float). */
 template <class T> std::vector<float> quantise(const std::vector<float> &x)
 {

@@ -29,33 +29,6 @@ struct q8_case {
     bool spread; /* output channels' weights scaled by 1, 1/2, 1/4, 1/8 */
 };
 
-static fnrt_op make_op(const q8_case &c)
-{
-    fnrt_op op = op_init(c.transposed ? FNRT_OP_DECONV2D : FNRT_OP_CONV2D, c.name,
-                         c.transposed ? 3 : 4);
-    int ho, wo;
-    if (!c.transposed) {
-        ho = (c.h + 2 * c.pad - c.k) / c.stride + 1;
-        wo = (c.w + 2 * c.pad - c.k) / c.stride + 1;
-        op.in_shape[1] = shape(4, c.co, c.ci, c.k, c.k);
-        op.in_shape[3] = shape(3, c.co, ho, wo);
-    } else {
-        ho = (c.h - 1) * c.stride - 2 * c.pad + c.k;
-        wo = (c.w - 1) * c.stride - 2 * c.pad + c.k;
-        op.in_shape[1] = shape(4, c.ci, c.co, c.k, c.k);
-    }
-    op.in_shape[0] = shape(3, c.ci, c.h, c.w);
-    op.in_shape[2] = shape(1, c.co);
-    op.out_shape = shape(3, c.co, ho, wo);
-    op.p.conv.kh = op.p.conv.kw = c.k;
-    op.p.conv.stride = c.stride;
-    op.p.conv.pad = c.pad;
-    op.p.conv.act_in = (fnrt_act)c.act_in;
-    op.p.conv.act_out = (fnrt_act)c.act_out;
-    op.p.conv.alpha_in = op.p.conv.alpha_out = 0.2f;
-    return op;
-}
-
 static double code_of(double x, double s)
 {
     double q = std::floor(x / s + 0.5);
@@ -125,7 +98,7 @@ static std::vector<float> run_engine(const q8_case &c, const fnrt_op &op,
 static void run_case(const q8_case &c, uint64_t seed)
 {
     const int P = 8, LB = 512, MAX_PIX = 40;
-    fnrt_op op = make_op(c);
+    fnrt_op op = conv_layer_op(c);
     std::string name = std::string(c.name) + " [requantising int8, P=8]";
     rng r(seed);
     std::vector<float> x(fnrt_shape_elems(&op.in_shape[0])), w(fnrt_shape_elems(&op.in_shape[1])),

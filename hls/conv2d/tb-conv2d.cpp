@@ -26,34 +26,6 @@ struct conv_case {
     int ci, h, w, co, k, stride, pad, transposed, act_in, act_out, has_bias, has_res;
 };
 
-static fnrt_op make_op(const conv_case &c)
-{
-    fnrt_op op = op_init(c.transposed ? FNRT_OP_DECONV2D : FNRT_OP_CONV2D, c.name,
-                         c.transposed ? 3 : 4);
-    int ho, wo;
-    if (!c.transposed) {
-        ho = (c.h + 2 * c.pad - c.k) / c.stride + 1;
-        wo = (c.w + 2 * c.pad - c.k) / c.stride + 1;
-        op.in_shape[1] = shape(4, c.co, c.ci, c.k, c.k);
-    } else {
-        ho = (c.h - 1) * c.stride - 2 * c.pad + c.k;
-        wo = (c.w - 1) * c.stride - 2 * c.pad + c.k;
-        op.in_shape[1] = shape(4, c.ci, c.co, c.k, c.k);
-    }
-    op.in_shape[0] = shape(3, c.ci, c.h, c.w);
-    op.in_shape[2] = shape(1, c.co);
-    if (!c.transposed)
-        op.in_shape[3] = shape(3, c.co, ho, wo);
-    op.out_shape = shape(3, c.co, ho, wo);
-    op.p.conv.kh = op.p.conv.kw = c.k;
-    op.p.conv.stride = c.stride;
-    op.p.conv.pad = c.pad;
-    op.p.conv.act_in = (fnrt_act)c.act_in;
-    op.p.conv.act_out = (fnrt_act)c.act_out;
-    op.p.conv.alpha_in = op.p.conv.alpha_out = 0.2f;
-    return op;
-}
-
 /* Runs one case on engine <PR, P, LB_WORDS, MAX_PIX>; tol_abs < 0 means fixed-point bound. */
 template <class PR, int P, int LB_WORDS, int MAX_PIX>
 static void run_case(const conv_case &c, const char *prec_name, uint64_t seed)
@@ -62,7 +34,7 @@ static void run_case(const conv_case &c, const char *prec_name, uint64_t seed)
     typedef typename PR::wt_t wt_t;
     const int MAX_CO = 128;
     const int WV = 512 / num<wt_t>::bits;
-    fnrt_op op = make_op(c);
+    fnrt_op op = conv_layer_op(c);
     const int ho = (int)op.out_shape.dims[1], wo = (int)op.out_shape.dims[2];
     std::string name = std::string(c.name) + " [" + prec_name + ", P=" + std::to_string(P) + "]";
 
@@ -163,7 +135,7 @@ static void run_im2col_case(const conv_case &c, const char *prec_name, uint64_t 
     typedef typename PR::act_t act_t;
     typedef typename PR::wt_t wt_t;
     const int WV = 512 / num<wt_t>::bits, MAX_PIX = 64, LB = 512, MAX_CO = 128;
-    fnrt_op op = make_op(c);
+    fnrt_op op = conv_layer_op(c);
     const int ho = (int)op.out_shape.dims[1], wo = (int)op.out_shape.dims[2];
     const int cik = c.ci * c.k * c.k;
     std::string name = std::string(c.name) + " via im2col [" + prec_name + ", P=" +
@@ -220,7 +192,7 @@ extern "C" void fnrt_s2mm(hls::stream<act_axis> &in, act_t *dst, int c, int h, i
 static void run_top(const conv_case &c, uint64_t seed)
 {
     const int WV = 512 / num<wt_t>::bits;
-    fnrt_op op = make_op(c);
+    fnrt_op op = conv_layer_op(c);
     const int ho = (int)op.out_shape.dims[1], wo = (int)op.out_shape.dims[2];
     std::string name = std::string(c.name) + " [top functions, build config]";
     rng r(seed);
